@@ -1,0 +1,143 @@
+<#
+.SYNOPSIS
+    Builds, tests and benchmarks the NsPS module.
+.DESCRIPTION
+    Build (default): compiles the module and the launcher into out/NsPS, a complete module folder.
+    Test:  builds, then runs the xunit tests and the Pester tests against the built module, and ends
+           with one line "N passed, N failed" counting both.
+    Bench: builds, then runs the benchmarks against the real tools (lsns, ip netns, unshare, nsenter).
+    A failing step stops the script with a non-zero exit code.
+.EXAMPLE
+    dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Bench')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Pester tests to run (paths or file names under tests/); all by default.
+    [string[]] $TestPath
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+$root = $PSScriptRoot
+$out = Join-Path $root 'out'
+$moduleOut = Join-Path $out 'NsPS'
+
+function Invoke-Step([string] $Name, [scriptblock] $Action) {
+    Write-Host "==> $Name" -ForegroundColor Cyan
+    & $Action
+    if ($LASTEXITCODE) { throw "$Name failed with exit code $LASTEXITCODE." }
+}
+
+# The command line that starts another pwsh like this one (pwsh comes from the local tool manifest).
+function Get-PwshCommand {
+    $exe = [Environment]::ProcessPath
+    if ((Split-Path $exe -Leaf) -match '^dotnet') { return @($exe, (Join-Path $PSHOME 'pwsh.dll')) }
+    return @($exe)
+}
+
+function Get-RuntimeId {
+    switch ([System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture) {
+        'X64' { 'linux-x64' }
+        'Arm64' { 'linux-arm64' }
+        default { throw "NsPS supports Linux on x64 and arm64, not $_." }
+    }
+}
+
+function Build-Module {
+    if (-not $IsLinux) { throw 'NsPS builds and runs on Linux only.' }
+    $rid = Get-RuntimeId
+    $publish = Join-Path $out "publish/$rid"
+    Invoke-Step "dotnet publish NsPS ($Configuration, $rid)" {
+        dotnet publish (Join-Path $root 'src/NsPS/NsPS.csproj') -c $Configuration -r $rid --self-contained false `
+            -o $publish -nologo -v quiet -p:UseAppHost=false
+    }
+    if (Test-Path $moduleOut) { Remove-Item $moduleOut -Recurse -Force }
+    New-Item -ItemType Directory $moduleOut | Out-Null
+    Copy-Item (Join-Path $root 'NsPS.psd1') $moduleOut
+    Copy-Item (Join-Path $root 'src/NsPS/NsPS.Format.ps1xml'), (Join-Path $root 'src/NsPS/NsPS.Types.ps1xml') $moduleOut
+    Copy-Item (Join-Path $publish 'NsPS.dll'), (Join-Path $publish 'Tmds.LibC.dll') $moduleOut
+
+    $launcherSource = Get-ChildItem (Join-Path $root 'src/launcher') -Filter *.c -ErrorAction SilentlyContinue
+    if ($launcherSource) {
+        $cc = if ($env:CC) { $env:CC } else { 'cc' }
+        $flags = @('-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', '-Wformat=2', '-Wshadow', '-Wconversion',
+            '-D_GNU_SOURCE', '-D_FORTIFY_SOURCE=2', '-fstack-protector-strong', '-fPIE', '-pie', '-Wl,-z,relro,-z,now')
+        Invoke-Step "$cc nsps-launcher" {
+            & $cc @flags -o (Join-Path $moduleOut 'nsps-launcher') @($launcherSource.FullName)
+        }
+    }
+
+    $helpBuilder = Join-Path $root 'src/build/Build-Help.ps1'
+    if (Test-Path $helpBuilder) {
+        Invoke-Step 'help' {
+            & (Get-PwshCommand) -NoProfile -NonInteractive -File $helpBuilder -DocsPath (Join-Path $root 'src/help') `
+                -OutputPath $moduleOut -ModulePath (Join-Path $moduleOut 'NsPS.psd1')
+        }
+    }
+    Write-Host "Module ready: $moduleOut"
+}
+
+function Get-PesterModulePath {
+    Invoke-Step 'restore Pester' { dotnet restore (Join-Path $root 'src/build/Packages.proj') -nologo -v quiet }
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
+    $pester = Join-Path $packages 'pester/6.2.0/tools/Pester.psd1'
+    if (-not (Test-Path $pester)) { throw "Pester was restored but $pester is missing." }
+    return $pester
+}
+
+function Invoke-Tests {
+    $results = Join-Path $out 'test-results'
+    if (Test-Path $results) { Remove-Item $results -Recurse -Force }
+    New-Item -ItemType Directory $results | Out-Null
+
+    # xunit: pure logic (parsers, validation, errno mapping).
+    $trx = Join-Path $results 'xunit.trx'
+    dotnet test (Join-Path $root 'tests/NsPS.Tests/NsPS.Tests.csproj') -c $Configuration -nologo `
+        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' | Out-Host
+    $xunitExit = $LASTEXITCODE
+    $xPassed = 0; $xFailed = 0
+    if (Test-Path $trx) {
+        $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
+        $xPassed = [int]$counters.passed
+        $xFailed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout
+    }
+    if ($xunitExit -and -not $xFailed) { $xFailed = 1 }   # the run itself failed (build error)
+
+    # Pester: the built module against the real kernel, in a fresh pwsh.
+    $pester = Get-PesterModulePath
+    $summary = Join-Path $results 'pester.json'
+    $paths = if ($TestPath) { $TestPath | ForEach-Object { if (Test-Path $_) { (Resolve-Path $_).Path } else { Join-Path $root "tests/$_" } } } else { @(Join-Path $root 'tests') }
+    & (Get-PwshCommand) -NoProfile -NonInteractive -File (Join-Path $root 'src/build/Invoke-PesterRun.ps1') `
+        -PesterPath $pester -TestPath $paths -SummaryPath $summary -ResultPath (Join-Path $results 'pester.xml')
+    $pPassed = 0; $pFailed = 1
+    if (Test-Path $summary) {
+        $s = Get-Content -Raw $summary | ConvertFrom-Json
+        $pPassed = [int]$s.Passed; $pFailed = [int]$s.Failed
+    }
+
+    Write-Host "xunit: $xPassed passed, $xFailed failed"
+    Write-Host "Pester: $pPassed passed, $pFailed failed"
+    Write-Host "$($xPassed + $pPassed) passed, $($xFailed + $pFailed) failed"
+    if ($xFailed + $pFailed -gt 0 -or ($xPassed + $pPassed) -eq 0) { exit 1 }
+}
+
+switch ($Task) {
+    'Build' {
+        Build-Module
+    }
+    'Test' {
+        Build-Module
+        Invoke-Tests
+    }
+    'Bench' {
+        Build-Module
+        & (Get-PwshCommand) -NoProfile -NonInteractive -File (Join-Path $root 'src/build/Invoke-Bench.ps1') -ModulePath (Join-Path $moduleOut 'NsPS.psd1')
+        if ($LASTEXITCODE) { exit $LASTEXITCODE }
+    }
+}

@@ -1,0 +1,444 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using NsPS.Native;
+
+namespace NsPS.Discovery
+{
+    /// <summary>
+    /// Finds every namespace on the machine that the caller can see: through every process
+    /// (/proc/PID/ns, including pid_for_children and time_for_children), every thread
+    /// (/proc/PID/task/TID/ns), every open descriptor to an nsfs file (/proc/PID/fd), the nsfs bind
+    /// mounts of every reachable mount namespace (/proc/PID/mountinfo) and the named ones
+    /// (/run/netns, the NsPS run folder).
+    /// </summary>
+    public sealed class NamespaceScanner
+    {
+        private static readonly byte[][] LinkNames = NamespaceKinds.All.Select(t => Encoding.ASCII.GetBytes(NamespaceKinds.LinkName(t))).ToArray();
+        private static readonly int MountIndex = NamespaceKinds.Index(NamespaceType.Mount);
+        private static readonly int PidIndex = NamespaceKinds.Index(NamespaceType.Pid);
+        private static readonly int TimeIndex = NamespaceKinds.Index(NamespaceType.Time);
+
+        private readonly Dictionary<(int Kind, ulong Inode), Found> _found = new();
+        private readonly Action<string>? _verbose;
+        private readonly string _procRoot;
+        private ulong _nsfsDevice;
+        private readonly ulong[] _self = new ulong[8];
+        private Dictionary<uint, string>? _users;
+
+        public NamespaceScanner(Action<string>? verbose = null, string procRoot = "/proc")
+        {
+            _verbose = verbose;
+            _procRoot = procRoot;
+        }
+
+        /// <summary>Folders whose entries name namespaces: ip netns's folder, and NsPS's run folder (NAME/KIND).</summary>
+        public static string NetnsRunDirectory { get; set; } = "/run/netns";
+
+        public static string NsPSRunDirectory { get; set; } = "/run/nsps";
+
+        /// <summary>Processes that could not be read (another user's, or gone during the walk).</summary>
+        public int SkippedProcesses { get; private set; }
+
+        /// <summary>Walks the system and returns one object per distinct namespace, ordered by type then id.</summary>
+        public List<Namespace> Scan()
+        {
+            _found.Clear();
+            SkippedProcesses = 0;
+            ReadSelf();
+            var mountNamespaces = new Dictionary<ulong, int>(); // mount ns inode -> a pid inside it
+            var pids = new List<int>(4096);
+            int rc = ProcDirectory.ListNumeric(Sys.CPath(_procRoot), pids);
+            if (rc < 0) throw new NativeException("list", -rc, _procRoot);
+            pids.Sort();
+
+            var path = new PathBuffer(_procRoot);
+            var links = new ulong[8];
+            var threadLinks = new ulong[8];
+            var entries = new List<int>(64);
+            Span<byte> target = stackalloc byte[256];
+
+            foreach (int pid in pids)
+            {
+                if (!ReadLinks(path, pid, -1, links, target, out int error))
+                {
+                    SkippedProcesses++;
+                    _verbose?.Invoke($"Skipping process {pid}: {Errno.Describe(error)} ({Errno.Name(error)}).");
+                    continue;
+                }
+                for (int k = 0; k < 8; k++)
+                {
+                    if (links[k] != 0) Get(k, links[k]).Pids.Add(pid);
+                }
+                if (links[MountIndex] != 0) mountNamespaces.TryAdd(links[MountIndex], pid);
+
+                // A process that unshared pid or time keeps the new namespace for its children.
+                ForChildren(path, pid, "pid_for_children", PidIndex, links, target);
+                ForChildren(path, pid, "time_for_children", TimeIndex, links, target);
+
+                // Threads whose namespaces differ from their process's.
+                entries.Clear();
+                path.Reset().Pid(pid).Append("/task").End();
+                if (ProcDirectory.ListNumeric(path.Bytes, entries) == 0 && entries.Count > 1)
+                {
+                    foreach (int tid in entries)
+                    {
+                        if (tid == pid || !ReadLinks(path, pid, tid, threadLinks, target, out _)) continue;
+                        for (int k = 0; k < 8; k++)
+                        {
+                            if (threadLinks[k] != 0 && threadLinks[k] != links[k])
+                            {
+                                var f = Get(k, threadLinks[k]);
+                                f.Tids.Add(tid);
+                                f.ThreadOwner ??= pid;
+                            }
+                        }
+                    }
+                }
+
+                // Open descriptors to nsfs files.
+                entries.Clear();
+                path.Reset().Pid(pid).Append("/fd").End();
+                if (ProcDirectory.ListNumeric(path.Bytes, entries) == 0)
+                {
+                    foreach (int fd in entries)
+                    {
+                        path.Reset().Pid(pid).Append("/fd/").Number(fd).End();
+                        int n = Sys.ReadLink(path.Bytes, target);
+                        if (n > 0 && NsLink.TryParse(target.Slice(0, n), out var type, out ulong inode))
+                        {
+                            Get(NamespaceKinds.Index(type), inode).Paths.Add(path.ToString());
+                        }
+                    }
+                }
+            }
+
+            foreach (var (mountNs, pid) in mountNamespaces) ReadMounts(mountNs, pid);
+            ReadNames();
+            return Build();
+        }
+
+        /// <summary>The namespaces of one process: kind index → inode (0 where unreadable). Throws when the process cannot be read.</summary>
+        public ulong[] NamespacesOf(int pid)
+        {
+            var path = new PathBuffer(_procRoot);
+            var links = new ulong[8];
+            Span<byte> target = stackalloc byte[256];
+            if (!ReadLinks(path, pid, -1, links, target, out int error))
+                throw new NativeException("readlink", error, $"{_procRoot}/{pid}/ns");
+            return links;
+        }
+
+        private sealed class Found
+        {
+            public Found(NamespaceType type, ulong inode) { Type = type; Inode = inode; }
+            public NamespaceType Type { get; }
+            public ulong Inode { get; }
+            public List<int> Pids { get; } = new();
+            public List<int> Tids { get; } = new();
+            public int? ThreadOwner { get; set; }
+            public List<string> Paths { get; } = new();
+            public string? ChildrenPath { get; set; }
+            public string? Name { get; set; }
+        }
+
+        private Found Get(int kind, ulong inode)
+        {
+            if (!_found.TryGetValue((kind, inode), out var f))
+            {
+                f = new Found(NamespaceKinds.All[kind], inode);
+                _found.Add((kind, inode), f);
+            }
+            return f;
+        }
+
+        private void ReadSelf()
+        {
+            var self = Sys.Stat($"{_procRoot}/self/ns/net");
+            _nsfsDevice = self.Device;
+            for (int k = 0; k < 8; k++)
+            {
+                if (Sys.TryStat(Sys.CPath($"{_procRoot}/self/ns/{NamespaceKinds.LinkName(NamespaceKinds.All[k])}"), out var id) == 0)
+                    _self[k] = id.Inode;
+            }
+        }
+
+        private bool ReadLinks(PathBuffer path, int pid, int tid, ulong[] links, Span<byte> target, out int error)
+        {
+            error = 0;
+            int readable = 0;
+            for (int k = 0; k < 8; k++)
+            {
+                path.Reset().Pid(pid);
+                if (tid >= 0) path.Append("/task/").Number(tid);
+                path.Append("/ns/").Append(LinkNames[k]).End();
+                int n = Sys.ReadLink(path.Bytes, target);
+                links[k] = 0;
+                if (n > 0 && NsLink.TryParse(target.Slice(0, n), out _, out ulong inode))
+                {
+                    links[k] = inode;
+                    readable++;
+                }
+                else if (n < 0)
+                {
+                    error = -n;
+                    if (k == 0 && (error == Errno.EACCES || error == Errno.ENOENT || error == Errno.EPERM || error == Errno.ESRCH)) return false;
+                }
+            }
+            return readable > 0;
+        }
+
+        private void ForChildren(PathBuffer path, int pid, string link, int kind, ulong[] links, Span<byte> target)
+        {
+            path.Reset().Pid(pid).Append("/ns/").Append(link).End();
+            int n = Sys.ReadLink(path.Bytes, target);
+            if (n > 0 && NsLink.TryParse(target.Slice(0, n), out _, out ulong inode) && inode != links[kind])
+            {
+                var f = Get(kind, inode);
+                f.ChildrenPath ??= path.ToString();
+            }
+        }
+
+        private void ReadMounts(ulong mountNs, int pid)
+        {
+            var text = Sys.TryReadAll(Sys.CPath($"{_procRoot}/{pid}/mountinfo"), out int err);
+            if (text is null)
+            {
+                _verbose?.Invoke($"Cannot read the mounts of mount namespace {mountNs} through process {pid}: {Errno.Describe(err)} ({Errno.Name(err)}).");
+                return;
+            }
+            bool own = mountNs == _self[MountIndex];
+            foreach (var entry in MountInfo.Parse(Encoding.UTF8.GetString(text)))
+            {
+                if (entry.FileSystemType != "nsfs" || !NsLink.TryParse(entry.Root, out var type, out ulong inode)) continue;
+                string where = own ? entry.MountPoint : $"{_procRoot}/{pid}/root{entry.MountPoint}";
+                var f = Get(NamespaceKinds.Index(type), inode);
+                if (!f.Paths.Contains(where)) f.Paths.Add(where);
+            }
+        }
+
+        private void ReadNames()
+        {
+            // ip netns: /run/netns/NAME
+            foreach (var name in ProcDirectory.ListNames(NetnsRunDirectory) ?? new List<string>())
+                NameFile(Path.Combine(NetnsRunDirectory, name), name, NamespaceType.Net);
+            // NsPS: /run/nsps/NAME/KIND
+            foreach (var name in ProcDirectory.ListNames(NsPSRunDirectory) ?? new List<string>())
+            {
+                foreach (var kind in NamespaceKinds.All)
+                    NameFile(Path.Combine(NsPSRunDirectory, name, NamespaceKinds.LinkName(kind)), name, kind);
+            }
+        }
+
+        private void NameFile(string file, string name, NamespaceType expected)
+        {
+            if (Sys.TryStat(Sys.CPath(file), out var id) != 0 || id.Device != _nsfsDevice) return;
+            var f = _found.TryGetValue((NamespaceKinds.Index(expected), id.Inode), out var known) ? known : null;
+            if (f is null)
+            {
+                // Kind not known from the folder layout alone (an ip netns name is always net): ask the kernel.
+                try
+                {
+                    using var fd = Sys.Open(file);
+                    var kind = NamespaceKinds.FromCloneFlag(Sys.NsGetType(fd));
+                    if (kind == NamespaceType.None) return;
+                    f = Get(NamespaceKinds.Index(kind), id.Inode);
+                }
+                catch (NativeException e)
+                {
+                    _verbose?.Invoke($"Cannot open {file}: {e.Message}");
+                    return;
+                }
+            }
+            f.Name ??= name;
+            if (!f.Paths.Contains(file)) f.Paths.Add(file);
+        }
+
+        private List<Namespace> Build()
+        {
+            var result = new List<Namespace>(_found.Count);
+            using var nsid = TryNetlink();
+            foreach (var f in _found.Values.OrderBy(f => NamespaceKinds.Index(f.Type)).ThenBy(f => f.Inode))
+            {
+                var ns = new Namespace(f.Type, _nsfsDevice, f.Inode)
+                {
+                    ProcessIds = f.Pids.Distinct().OrderBy(p => p).ToArray(),
+                    ThreadIds = f.Tids.Distinct().OrderBy(p => p).ToArray(),
+                    Paths = f.Paths.ToArray(),
+                    Name = f.Name,
+                    IsCurrent = f.Inode == _self[NamespaceKinds.Index(f.Type)],
+                };
+                string link = NamespaceKinds.LinkName(f.Type);
+                if (ns.ProcessIds.Length > 0)
+                {
+                    int pid = ns.ProcessIds[0];
+                    ns.Pid = pid;
+                    ns.ReachPath = $"{_procRoot}/{pid}/ns/{link}";
+                    DescribeProcess(ns, $"{_procRoot}/{pid}");
+                }
+                else if (ns.ThreadIds.Length > 0 && f.ThreadOwner is int owner)
+                {
+                    ns.ReachPath = $"{_procRoot}/{owner}/task/{ns.ThreadIds[0]}/ns/{link}";
+                    DescribeProcess(ns, $"{_procRoot}/{owner}/task/{ns.ThreadIds[0]}");
+                }
+                else
+                {
+                    ns.ReachPath = f.Paths.FirstOrDefault(p => !p.StartsWith(_procRoot + "/", StringComparison.Ordinal)) ?? f.Paths.FirstOrDefault() ?? f.ChildrenPath;
+                }
+                Enrich(ns, nsid);
+                result.Add(ns);
+            }
+            return result;
+        }
+
+        private NetnsIdQuery? TryNetlink()
+        {
+            try { return new NetnsIdQuery(); }
+            catch (NativeException e) { _verbose?.Invoke($"NETNSID not available: {e.Message}"); return null; }
+        }
+
+        private void DescribeProcess(Namespace ns, string procDir)
+        {
+            if (Sys.TryStat(Sys.CPath(procDir), out var id) == 0)
+            {
+                ns.Uid = id.Uid;
+                ns.User = UserName(id.Uid);
+            }
+            var cmdline = Sys.TryReadAll(Sys.CPath(procDir + "/cmdline"), out _);
+            if (cmdline is { Length: > 0 })
+            {
+                int end = cmdline.Length;
+                while (end > 0 && cmdline[end - 1] == 0) end--;
+                for (int i = 0; i < end; i++) if (cmdline[i] == 0) cmdline[i] = (byte)' ';
+                ns.Command = Encoding.UTF8.GetString(cmdline, 0, end);
+            }
+            if (string.IsNullOrEmpty(ns.Command))
+            {
+                var comm = Sys.TryReadAll(Sys.CPath(procDir + "/comm"), out _);
+                if (comm is not null) ns.Command = Encoding.UTF8.GetString(comm).TrimEnd('\n');
+            }
+        }
+
+        private string? UserName(uint uid)
+        {
+            if (_users is null)
+            {
+                var text = Sys.TryReadAll(Sys.CPath("/etc/passwd"), out _);
+                _users = text is null ? new Dictionary<uint, string>() : Passwd.Parse(Encoding.UTF8.GetString(text));
+            }
+            return _users.TryGetValue(uid, out var name) ? name : null;
+        }
+
+        /// <summary>Fills what only the namespace file itself can tell: unique id, owner, parent, owner uid, net id, id maps.</summary>
+        private void Enrich(Namespace ns, NetnsIdQuery? nsid)
+        {
+            if (ns.ReachPath is null) return;
+            FileDescriptor fd;
+            try { fd = Sys.Open(ns.ReachPath); }
+            catch (NativeException e)
+            {
+                _verbose?.Invoke($"Cannot open {ns}: {e.Message}");
+                return;
+            }
+            using (fd)
+            {
+                try
+                {
+                    var id = Sys.FStat(fd.Value, ns.ReachPath);
+                    if (id.Inode != ns.Id || id.Device != ns.Device)
+                    {
+                        _verbose?.Invoke($"{ns.ReachPath} no longer leads to {ns}; its process changed namespaces during the walk.");
+                        return;
+                    }
+                    ns.UniqueId = Sys.NsGetId(fd);
+                    ns.Owner = InodeOf(Sys.NsGetUserns(fd));
+                    if (ns.Type == NamespaceType.Pid || ns.Type == NamespaceType.User) ns.Parent = InodeOf(Sys.NsGetParent(fd));
+                    if (ns.Type == NamespaceType.User)
+                    {
+                        ns.OwnerUid = Sys.NsGetOwnerUid(fd);
+                        if (ns.Pid is int pid)
+                        {
+                            ns.UidMap = ReadMap($"{_procRoot}/{pid}/uid_map");
+                            ns.GidMap = ReadMap($"{_procRoot}/{pid}/gid_map");
+                        }
+                    }
+                    if (ns.Type == NamespaceType.Net && nsid is not null) ns.NetNsId = nsid.Query(fd);
+                }
+                catch (NativeException e)
+                {
+                    _verbose?.Invoke($"Cannot describe {ns}: {e.Message}");
+                }
+            }
+        }
+
+        private static ulong? InodeOf(FileDescriptor? fd)
+        {
+            if (fd is null) return null;
+            using (fd) return Sys.FStat(fd.Value, fd.Path).Inode;
+        }
+
+        private static IdMap? ReadMap(string file)
+        {
+            var text = Sys.TryReadAll(Sys.CPath(file), out _);
+            if (text is null) return null;
+            try { return IdMap.Parse(Encoding.ASCII.GetString(text)); }
+            catch (FormatException) { return null; }
+        }
+
+        /// <summary>Builds NUL-terminated /proc paths in one reusable buffer, without allocating.</summary>
+        private sealed class PathBuffer
+        {
+            private readonly byte[] _root;
+            private readonly byte[] _buffer;
+            private int _length;
+
+            public PathBuffer(string root)
+            {
+                _root = Encoding.UTF8.GetBytes(root);
+                _buffer = new byte[_root.Length + 128];
+            }
+
+            public ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, _length + 1);
+
+            public PathBuffer Reset()
+            {
+                _root.CopyTo(_buffer, 0);
+                _length = _root.Length;
+                return this;
+            }
+
+            public PathBuffer Pid(int pid) => Append("/").Number(pid);
+
+            public PathBuffer Append(string s)
+            {
+                foreach (char c in s) _buffer[_length++] = (byte)c;
+                return this;
+            }
+
+            public PathBuffer Append(byte[] s)
+            {
+                s.CopyTo(_buffer, _length);
+                _length += s.Length;
+                return this;
+            }
+
+            public PathBuffer Number(int value)
+            {
+                System.Buffers.Text.Utf8Formatter.TryFormat(value, _buffer.AsSpan(_length), out int written);
+                _length += written;
+                return this;
+            }
+
+            public PathBuffer End()
+            {
+                _buffer[_length] = 0;
+                return this;
+            }
+
+            public override string ToString() => Encoding.UTF8.GetString(_buffer, 0, _length);
+        }
+    }
+}

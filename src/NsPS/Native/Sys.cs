@@ -1,0 +1,209 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Text;
+using Tmds.Linux;
+using static Tmds.Linux.LibC;
+
+namespace NsPS.Native
+{
+    /// <summary>Result of stat(2) on a file: the fields NsPS uses.</summary>
+    public readonly record struct FileId(ulong Device, ulong Inode, uint Uid, uint Mode)
+    {
+        public bool IsDirectory => (Mode & 0xF000) == 0x4000;
+    }
+
+    /// <summary>
+    /// The interop core: every system call NsPS makes in-process goes through here. Failures become
+    /// <see cref="NativeException"/> (or, on the hot discovery path, a negative errno return).
+    /// </summary>
+    public static unsafe class Sys
+    {
+        // <linux/nsfs.h>: NSIO = 0xb7
+        private const int NS_GET_USERNS = 0xb701;
+        private const int NS_GET_PARENT = 0xb702;
+        private const int NS_GET_NSTYPE = 0xb703;
+        private const int NS_GET_OWNER_UID = 0xb704;
+        private const int NS_GET_ID = unchecked((int)0x8008b70d); // _IOR(NSIO, 13, __u64), Linux 6.18+
+
+        /// <summary>NSFS_MAGIC from statfs(2), to recognise namespace files.</summary>
+        public const long NsfsMagic = 0x6e736673;
+
+        public static int LastErrno => Marshal.GetLastPInvokeError() is var e && e != 0 ? e : errno;
+
+        /// <summary>Encodes a path as a NUL-terminated UTF-8 byte array.</summary>
+        public static byte[] CPath(string path)
+        {
+            var bytes = new byte[Encoding.UTF8.GetMaxByteCount(path.Length) + 1];
+            int n = Encoding.UTF8.GetBytes(path, 0, path.Length, bytes, 0);
+            bytes[n] = 0;
+            return bytes;
+        }
+
+        /// <summary>readlink(2) into <paramref name="buffer"/>; returns the length or -errno.</summary>
+        public static int ReadLink(ReadOnlySpan<byte> cpath, Span<byte> buffer)
+        {
+            fixed (byte* p = cpath)
+            fixed (byte* b = buffer)
+            {
+                long n = readlink(p, b, (size_t)buffer.Length);
+                return n < 0 ? -errno : (int)n;
+            }
+        }
+
+        /// <summary>stat(2) following links; returns 0 or -errno.</summary>
+        public static int TryStat(ReadOnlySpan<byte> cpath, out FileId id)
+        {
+            stat st;
+            int rc;
+            fixed (byte* p = cpath) rc = stat(p, &st);
+            if (rc != 0) { id = default; return -errno; }
+            id = new FileId(st.st_dev, st.st_ino, st.st_uid, (uint)st.st_mode);
+            return 0;
+        }
+
+        public static FileId Stat(string path)
+        {
+            int rc = TryStat(CPath(path), out var id);
+            if (rc != 0) throw new NativeException("stat", -rc, path);
+            return id;
+        }
+
+        public static FileId FStat(int fd, string what)
+        {
+            stat st;
+            if (fstat(fd, &st) != 0) throw new NativeException("fstat", errno, what);
+            return new FileId(st.st_dev, st.st_ino, st.st_uid, (uint)st.st_mode);
+        }
+
+        /// <summary>Opens a file read-only with O_CLOEXEC; returns the descriptor or throws.</summary>
+        public static FileDescriptor Open(string path, bool pathOnly = false)
+        {
+            var cpath = CPath(path);
+            int fd;
+            fixed (byte* p = cpath) fd = open(p, (pathOnly ? O_PATH : O_RDONLY) | O_CLOEXEC, 0);
+            if (fd < 0) throw new NativeException("open", errno, path);
+            return new FileDescriptor(fd, path);
+        }
+
+        /// <summary>Type of the filesystem a descriptor lives on (statfs f_type).</summary>
+        public static long FsType(FileDescriptor fd)
+        {
+            // struct statfs starts with f_type (long) on 64-bit Linux; 120 bytes in all.
+            long* buf = stackalloc long[16];
+            long rc = (long)syscall(SysNo.Fstatfs, fd.Value, buf);
+            if (rc != 0) throw new NativeException("fstatfs", errno, fd.Path);
+            return buf[0];
+        }
+
+        /// <summary>ioctl(NS_GET_NSTYPE): the CLONE_NEW* flag of the namespace behind the descriptor.</summary>
+        public static int NsGetType(FileDescriptor fd)
+        {
+            int rc = ioctl(fd.Value, NS_GET_NSTYPE);
+            if (rc < 0) throw new NativeException("ioctl(NS_GET_NSTYPE)", errno, fd.Path);
+            return rc;
+        }
+
+        /// <summary>ioctl(NS_GET_USERNS): the owning user namespace; null when it is outside the caller's reach (EPERM).</summary>
+        public static FileDescriptor? NsGetUserns(FileDescriptor fd) => NsRelative(fd, NS_GET_USERNS, "ioctl(NS_GET_USERNS)");
+
+        /// <summary>ioctl(NS_GET_PARENT) for pid and user namespaces; null at the top of the caller's view (EPERM).</summary>
+        public static FileDescriptor? NsGetParent(FileDescriptor fd) => NsRelative(fd, NS_GET_PARENT, "ioctl(NS_GET_PARENT)");
+
+        private static FileDescriptor? NsRelative(FileDescriptor fd, int request, string step)
+        {
+            int rc = ioctl(fd.Value, request);
+            if (rc >= 0)
+            {
+                SetCloexec(rc);
+                return new FileDescriptor(rc, step);
+            }
+            int e = errno;
+            if (e == Errno.EPERM) return null;
+            throw new NativeException(step, e, fd.Path);
+        }
+
+        /// <summary>ioctl(NS_GET_OWNER_UID) for user namespaces.</summary>
+        public static uint NsGetOwnerUid(FileDescriptor fd)
+        {
+            uint uid;
+            if (ioctl(fd.Value, NS_GET_OWNER_UID, &uid) < 0) throw new NativeException("ioctl(NS_GET_OWNER_UID)", errno, fd.Path);
+            return uid;
+        }
+
+        /// <summary>ioctl(NS_GET_ID): the 64-bit never-reused id (Linux 6.18+); null where the kernel lacks it.</summary>
+        public static ulong? NsGetId(FileDescriptor fd)
+        {
+            ulong id;
+            if (ioctl(fd.Value, NS_GET_ID, &id) < 0)
+            {
+                int e = errno;
+                if (e == Errno.ENOTTY || e == Errno.EINVAL) return null;
+                throw new NativeException("ioctl(NS_GET_ID)", e, fd.Path);
+            }
+            return id;
+        }
+
+        /// <summary>pidfd_open(2).</summary>
+        public static FileDescriptor PidfdOpen(int pid)
+        {
+            long rc = (long)syscall(SysNo.PidfdOpen, pid, 0);
+            if (rc < 0) throw new NativeException("pidfd_open", errno, "pid " + pid);
+            SetCloexec((int)rc);
+            return new FileDescriptor((int)rc, "pidfd " + pid);
+        }
+
+        internal static void SetCloexec(int fd) => fcntl(fd, F_SETFD, FD_CLOEXEC);
+
+        internal static void Close(int fd) => close(fd);
+
+        /// <summary>Reads a whole (small, /proc) file; returns null when it cannot be read.</summary>
+        public static byte[]? TryReadAll(ReadOnlySpan<byte> cpath, out int err)
+        {
+            int fd;
+            fixed (byte* p = cpath) fd = open(p, O_RDONLY | O_CLOEXEC, 0);
+            if (fd < 0) { err = errno; return null; }
+            try
+            {
+                var buffer = new byte[4096];
+                int length = 0;
+                while (true)
+                {
+                    if (length == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+                    long n;
+                    fixed (byte* b = buffer) n = read(fd, b + length, (size_t)(buffer.Length - length));
+                    if (n < 0) { if (errno == Errno.EINTR) continue; err = errno; return null; }
+                    if (n == 0) break;
+                    length += (int)n;
+                }
+                err = 0;
+                return buffer.AsSpan(0, length).ToArray();
+            }
+            finally { close(fd); }
+        }
+    }
+
+    /// <summary>Syscall numbers that Tmds.LibC does not wrap; the same on x64's and arm64's unified table where noted.</summary>
+    internal static class SysNo
+    {
+        private static readonly bool Arm64 = RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
+        public static int PidfdOpen => 434;                 // same on every architecture (unified numbers since 5.x)
+        public static int Fstatfs => Arm64 ? 44 : 138;
+        public static int Getdents64 => Arm64 ? 61 : 217;
+    }
+
+    /// <summary>An owned file descriptor, closed on Dispose.</summary>
+    public sealed class FileDescriptor : IDisposable
+    {
+        internal FileDescriptor(int fd, string path) { Value = fd; Path = path; }
+
+        public int Value { get; private set; }
+
+        /// <summary>What the descriptor was opened from, for messages.</summary>
+        public string Path { get; }
+
+        public void Dispose()
+        {
+            if (Value >= 0) { Sys.Close(Value); Value = -1; }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+# Shared by every Pester file: imports the BUILT module (out/NsPS) and offers helpers that build a
+# known population of namespaces with the real tools and run a child pwsh as another user.
+$script:RepoRoot = Split-Path $PSScriptRoot -Parent
+$script:ModuleManifest = Join-Path $RepoRoot 'out/NsPS/NsPS.psd1'
+if (-not (Test-Path $ModuleManifest)) { throw "Build the module first: dotnet pwsh ./build.ps1 (missing $ModuleManifest)." }
+Import-Module $ModuleManifest -Force
+
+function Get-PwshCommand {
+    $exe = [Environment]::ProcessPath
+    if ((Split-Path $exe -Leaf) -match '^dotnet') { return @($exe, (Join-Path $PSHOME 'pwsh.dll')) }
+    return @($exe)
+}
+
+# Starts a background program directly (no shell) and returns its Process object.
+function Start-Background([string] $FilePath, [string[]] $ArgumentList) {
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($FilePath)
+    foreach ($a in $ArgumentList) { $psi.ArgumentList.Add($a) }
+    $psi.RedirectStandardInput = $true
+    $psi.UseShellExecute = $false
+    [System.Diagnostics.Process]::Start($psi)
+}
+
+# Waits until a condition holds (namespaces appear shortly after the process starts).
+function Wait-Until([scriptblock] $Condition, [int] $TimeoutMs = 5000) {
+    $sw = [System.Diagnostics.Stopwatch]::StartNew()
+    while ($sw.ElapsedMilliseconds -lt $TimeoutMs) {
+        if (& $Condition) { return $true }
+        Start-Sleep -Milliseconds 20
+    }
+    throw "Timed out waiting for: $Condition"
+}
+
+# The inode of /proc/PID/ns/KIND (or of any nsfs path), read with the real tool.
+function Get-NsInode([string] $Path) { [uint64](stat -L -c %i $Path) }
+
+# The direct children of a process.
+function Get-ChildPid([int] $ProcessId) {
+    Get-ChildItem "/proc/$ProcessId/task" | ForEach-Object {
+        (Get-Content "/proc/$ProcessId/task/$($_.Name)/children" -Raw) -split '\s+' | Where-Object { $_ } | ForEach-Object { [int]$_ }
+    }
+}
+
+function Stop-Tree([System.Diagnostics.Process[]] $Process) {
+    foreach ($p in $Process) {
+        if ($p -and -not $p.HasExited) { $p.Kill($true); $p.WaitForExit(5000) | Out-Null }
+    }
+}
+
+# A readable copy of this pwsh and of the built module, for children that run as another user.
+function New-UserSandbox {
+    $dir = Join-Path ([IO.Path]::GetTempPath()) ("nsps-user-" + [guid]::NewGuid().ToString('n'))
+    New-Item -ItemType Directory $dir | Out-Null
+    Copy-Item $PSHOME (Join-Path $dir 'pwsh') -Recurse
+    Copy-Item (Split-Path $ModuleManifest) (Join-Path $dir 'NsPS') -Recurse
+    New-Item -ItemType Directory (Join-Path $dir 'home') | Out-Null
+    chmod -R a+rX $dir
+    chmod a+rwx (Join-Path $dir 'home')
+    $dir
+}
+
+# Runs a script block in a pwsh as another user (setpriv drops every privilege) and returns its objects.
+function Invoke-AsUser([string] $Sandbox, [scriptblock] $ScriptBlock, [int] $Uid = 65534, [int] $Gid = 65534) {
+    $module = Join-Path $Sandbox 'NsPS/NsPS.psd1'
+    $script = "Import-Module '$module'; `$r = & { $ScriptBlock } 2>&1; [System.Management.Automation.PSSerializer]::Serialize(@(`$r), 3)"
+    $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($script))
+    $exe = [Environment]::ProcessPath
+    $xml = & setpriv --reuid=$Uid --regid=$Gid --clear-groups --inh-caps=-all --bounding-set=-all -- `
+        env "HOME=$Sandbox/home" "XDG_RUNTIME_DIR=" "DOTNET_CLI_HOME=$Sandbox/home" `
+        $exe (Join-Path $Sandbox 'pwsh/pwsh.dll') -NoProfile -NonInteractive -EncodedCommand $encoded
+    if ($LASTEXITCODE) { throw "The child pwsh as uid $Uid failed ($LASTEXITCODE): $xml" }
+    [System.Management.Automation.PSSerializer]::Deserialize(($xml -join "`n"))
+}
