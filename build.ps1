@@ -34,11 +34,11 @@ function Invoke-Step([string] $Name, [scriptblock] $Action) {
     if ($LASTEXITCODE) { throw "$Name failed with exit code $LASTEXITCODE." }
 }
 
-# The command line that starts another pwsh like this one (pwsh comes from the local tool manifest).
-function Get-PwshCommand {
+# Runs another pwsh like this one (pwsh comes from the local tool manifest, so it may be "dotnet pwsh.dll").
+function Invoke-Pwsh {
     $exe = [Environment]::ProcessPath
-    if ((Split-Path $exe -Leaf) -match '^dotnet') { return @($exe, (Join-Path $PSHOME 'pwsh.dll')) }
-    return @($exe)
+    if ((Split-Path $exe -Leaf) -match '^dotnet') { & $exe (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive @args }
+    else { & $exe -NoProfile -NonInteractive @args }
 }
 
 function Get-RuntimeId {
@@ -76,7 +76,7 @@ function Build-Module {
     $helpBuilder = Join-Path $root 'src/build/Build-Help.ps1'
     if (Test-Path $helpBuilder) {
         Invoke-Step 'help' {
-            & (Get-PwshCommand) -NoProfile -NonInteractive -File $helpBuilder -DocsPath (Join-Path $root 'src/help') `
+            Invoke-Pwsh -File $helpBuilder -DocsPath (Join-Path $root 'src/help') `
                 -OutputPath $moduleOut -ModulePath (Join-Path $moduleOut 'NsPS.psd1')
         }
     }
@@ -113,7 +113,7 @@ function Invoke-Tests {
     $pester = Get-PesterModulePath
     $summary = Join-Path $results 'pester.json'
     $paths = if ($TestPath) { $TestPath | ForEach-Object { if (Test-Path $_) { (Resolve-Path $_).Path } else { Join-Path $root "tests/$_" } } } else { @(Join-Path $root 'tests') }
-    & (Get-PwshCommand) -NoProfile -NonInteractive -File (Join-Path $root 'src/build/Invoke-PesterRun.ps1') `
+    Invoke-Pwsh -File (Join-Path $root 'src/build/Invoke-PesterRun.ps1') `
         -PesterPath $pester -TestPath $paths -SummaryPath $summary -ResultPath (Join-Path $results 'pester.xml')
     $pPassed = 0; $pFailed = 1
     if (Test-Path $summary) {
@@ -137,7 +137,7 @@ switch ($Task) {
     }
     'Bench' {
         Build-Module
-        & (Get-PwshCommand) -NoProfile -NonInteractive -File (Join-Path $root 'src/build/Invoke-Bench.ps1') -ModulePath (Join-Path $moduleOut 'NsPS.psd1')
+        Invoke-Pwsh -File (Join-Path $root 'src/build/Invoke-Bench.ps1') -ModulePath (Join-Path $moduleOut 'NsPS.psd1')
         if ($LASTEXITCODE) { exit $LASTEXITCODE }
     }
 }

@@ -37,8 +37,7 @@ namespace NsPS.Commands
         public string[]? Name { get; set; }
 
         /// <summary>Namespace files: /proc/PID/ns/KIND, bind mounts such as /run/netns/NAME, /proc/PID/fd/N.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
-        [Alias("FullName")]
+        [Parameter(Mandatory = true, ParameterSetName = PathSet)]
         [ValidateNotNullOrEmpty]
         public string[]? Path { get; set; }
 
