@@ -17,10 +17,7 @@ namespace NsPS.Discovery
     /// </summary>
     public sealed class NamespaceScanner
     {
-        private static readonly byte[][] LinkNames = NamespaceKinds.All.Select(t => Encoding.ASCII.GetBytes(NamespaceKinds.LinkName(t))).ToArray();
         private static readonly int MountIndex = NamespaceKinds.Index(NamespaceType.Mount);
-        private static readonly int PidIndex = NamespaceKinds.Index(NamespaceType.Pid);
-        private static readonly int TimeIndex = NamespaceKinds.Index(NamespaceType.Time);
 
         private readonly Dictionary<(int Kind, ulong Inode), Found> _found = new();
         private readonly Action<string>? _verbose;
@@ -46,6 +43,7 @@ namespace NsPS.Discovery
         /// <summary>Walks the system and returns one object per distinct namespace, ordered by type then id.</summary>
         public List<Namespace> Scan()
         {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             _found.Clear();
             SkippedProcesses = 0;
             ReadSelf();
@@ -55,84 +53,64 @@ namespace NsPS.Discovery
             if (rc < 0) throw new NativeException("list", -rc, _procRoot);
             pids.Sort();
 
-            var path = new PathBuffer(_procRoot);
-            var links = new ulong[8];
-            var threadLinks = new ulong[8];
-            var entries = new List<int>(64);
-            Span<byte> target = stackalloc byte[256];
-
-            foreach (int pid in pids)
+            int procFd = Sys.OpenDirectoryAt(Sys.AtCwd, Sys.CPath(_procRoot), forListing: false);
+            if (procFd < 0) throw new NativeException("open", -procFd, _procRoot);
+            ProcessWalker[] walkers;
+            try
             {
-                if (!ReadLinks(path, pid, -1, links, target, out int error))
+                // The walk is a few syscalls per process and per thread: spread it over the cores.
+                int workers = pids.Count < 256 ? 1 : Math.Min(Environment.ProcessorCount, 4);
+                walkers = new ProcessWalker[workers];
+                for (int w = 0; w < workers; w++) walkers[w] = new ProcessWalker(procFd, _procRoot);
+                if (workers == 1)
                 {
-                    SkippedProcesses++;
-                    _verbose?.Invoke($"Skipping process {pid}: {Errno.Describe(error)} ({Errno.Name(error)}).");
-                    continue;
+                    foreach (int pid in pids) walkers[0].Scan(pid);
                 }
-                for (int k = 0; k < 8; k++)
+                else
                 {
-                    if (links[k] != 0) Get(k, links[k]).Pids.Add(pid);
-                }
-                if (links[MountIndex] != 0) mountNamespaces.TryAdd(links[MountIndex], pid);
-
-                // A process that unshared pid or time keeps the new namespace for its children.
-                ForChildren(path, pid, "pid_for_children", PidIndex, links, target);
-                ForChildren(path, pid, "time_for_children", TimeIndex, links, target);
-
-                // Threads whose namespaces differ from their process's.
-                entries.Clear();
-                path.Reset().Pid(pid).Append("/task").End();
-                if (ProcDirectory.ListNumeric(path.Bytes, entries) == 0 && entries.Count > 1)
-                {
-                    foreach (int tid in entries)
+                    System.Threading.Tasks.Parallel.For(0, workers, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
                     {
-                        if (tid == pid || !ReadLinks(path, pid, tid, threadLinks, target, out _)) continue;
-                        for (int k = 0; k < 8; k++)
-                        {
-                            if (threadLinks[k] != 0 && threadLinks[k] != links[k])
-                            {
-                                var f = Get(k, threadLinks[k]);
-                                f.Tids.Add(tid);
-                                f.ThreadOwner ??= pid;
-                            }
-                        }
-                    }
+                        for (int i = w; i < pids.Count; i += workers) walkers[w].Scan(pids[i]);
+                    });
                 }
+            }
+            finally { Sys.Close(procFd); }
 
-                // Open descriptors to nsfs files.
-                entries.Clear();
-                path.Reset().Pid(pid).Append("/fd").End();
-                if (ProcDirectory.ListNumeric(path.Bytes, entries) == 0)
+            foreach (var walker in walkers)
+            {
+                SkippedProcesses += walker.Skipped;
+                foreach (var message in walker.Messages) _verbose?.Invoke(message);
+                foreach (var (key, found) in walker.Found)
                 {
-                    foreach (int fd in entries)
-                    {
-                        path.Reset().Pid(pid).Append("/fd/").Number(fd).End();
-                        int n = Sys.ReadLink(path.Bytes, target);
-                        if (n > 0 && NsLink.TryParse(target.Slice(0, n), out var type, out ulong inode))
-                        {
-                            Get(NamespaceKinds.Index(type), inode).Paths.Add(path.ToString());
-                        }
-                    }
+                    if (_found.TryGetValue(key, out var mine)) mine.Merge(found);
+                    else _found.Add(key, found);
+                }
+                foreach (var (mountNs, pid) in walker.MountNamespaces)
+                {
+                    if (!mountNamespaces.TryGetValue(mountNs, out int known) || pid < known) mountNamespaces[mountNs] = pid;
                 }
             }
 
+            _verbose?.Invoke($"Walked {pids.Count} processes in {clock.Elapsed.TotalMilliseconds:F1} ms.");
             foreach (var (mountNs, pid) in mountNamespaces) ReadMounts(mountNs, pid);
             ReadNames();
-            return Build();
+            _verbose?.Invoke($"Read the mounts of {mountNamespaces.Count} mount namespaces and the names at {clock.Elapsed.TotalMilliseconds:F1} ms.");
+            var result = Build();
+            _verbose?.Invoke($"Described {result.Count} namespaces at {clock.Elapsed.TotalMilliseconds:F1} ms.");
+            return result;
         }
 
         /// <summary>The namespaces of one process: kind index → inode (0 where unreadable). Throws when the process cannot be read.</summary>
         public ulong[] NamespacesOf(int pid)
         {
-            var path = new PathBuffer(_procRoot);
             var links = new ulong[8];
             Span<byte> target = stackalloc byte[256];
-            if (!ReadLinks(path, pid, -1, links, target, out int error))
+            if (!ProcessWalker.ReadLinks(Sys.AtCwd, Sys.CPath($"{_procRoot}/{pid}/ns"), links, target, out int error))
                 throw new NativeException("readlink", error, $"{_procRoot}/{pid}/ns");
             return links;
         }
 
-        private sealed class Found
+        internal sealed class Found
         {
             public Found(NamespaceType type, ulong inode) { Type = type; Inode = inode; }
             public NamespaceType Type { get; }
@@ -143,6 +121,15 @@ namespace NsPS.Discovery
             public List<string> Paths { get; } = new();
             public string? ChildrenPath { get; set; }
             public string? Name { get; set; }
+
+            public void Merge(Found other)
+            {
+                Pids.AddRange(other.Pids);
+                Tids.AddRange(other.Tids);
+                Paths.AddRange(other.Paths);
+                ThreadOwner ??= other.ThreadOwner;
+                ChildrenPath ??= other.ChildrenPath;
+            }
         }
 
         private Found Get(int kind, ulong inode)
@@ -163,42 +150,6 @@ namespace NsPS.Discovery
             {
                 if (Sys.TryStat(Sys.CPath($"{_procRoot}/self/ns/{NamespaceKinds.LinkName(NamespaceKinds.All[k])}"), out var id) == 0)
                     _self[k] = id.Inode;
-            }
-        }
-
-        private bool ReadLinks(PathBuffer path, int pid, int tid, ulong[] links, Span<byte> target, out int error)
-        {
-            error = 0;
-            int readable = 0;
-            for (int k = 0; k < 8; k++)
-            {
-                path.Reset().Pid(pid);
-                if (tid >= 0) path.Append("/task/").Number(tid);
-                path.Append("/ns/").Append(LinkNames[k]).End();
-                int n = Sys.ReadLink(path.Bytes, target);
-                links[k] = 0;
-                if (n > 0 && NsLink.TryParse(target.Slice(0, n), out _, out ulong inode))
-                {
-                    links[k] = inode;
-                    readable++;
-                }
-                else if (n < 0)
-                {
-                    error = -n;
-                    if (k == 0 && (error == Errno.EACCES || error == Errno.ENOENT || error == Errno.EPERM || error == Errno.ESRCH)) return false;
-                }
-            }
-            return readable > 0;
-        }
-
-        private void ForChildren(PathBuffer path, int pid, string link, int kind, ulong[] links, Span<byte> target)
-        {
-            path.Reset().Pid(pid).Append("/ns/").Append(link).End();
-            int n = Sys.ReadLink(path.Bytes, target);
-            if (n > 0 && NsLink.TryParse(target.Slice(0, n), out _, out ulong inode) && inode != links[kind])
-            {
-                var f = Get(kind, inode);
-                f.ChildrenPath ??= path.ToString();
             }
         }
 
@@ -388,57 +339,5 @@ namespace NsPS.Discovery
             catch (FormatException) { return null; }
         }
 
-        /// <summary>Builds NUL-terminated /proc paths in one reusable buffer, without allocating.</summary>
-        private sealed class PathBuffer
-        {
-            private readonly byte[] _root;
-            private readonly byte[] _buffer;
-            private int _length;
-
-            public PathBuffer(string root)
-            {
-                _root = Encoding.UTF8.GetBytes(root);
-                _buffer = new byte[_root.Length + 128];
-            }
-
-            public ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, _length + 1);
-
-            public PathBuffer Reset()
-            {
-                _root.CopyTo(_buffer, 0);
-                _length = _root.Length;
-                return this;
-            }
-
-            public PathBuffer Pid(int pid) => Append("/").Number(pid);
-
-            public PathBuffer Append(string s)
-            {
-                foreach (char c in s) _buffer[_length++] = (byte)c;
-                return this;
-            }
-
-            public PathBuffer Append(byte[] s)
-            {
-                s.CopyTo(_buffer, _length);
-                _length += s.Length;
-                return this;
-            }
-
-            public PathBuffer Number(int value)
-            {
-                System.Buffers.Text.Utf8Formatter.TryFormat(value, _buffer.AsSpan(_length), out int written);
-                _length += written;
-                return this;
-            }
-
-            public PathBuffer End()
-            {
-                _buffer[_length] = 0;
-                return this;
-            }
-
-            public override string ToString() => Encoding.UTF8.GetString(_buffer, 0, _length);
-        }
     }
 }

@@ -12,39 +12,44 @@ namespace NsPS.Native
         /// Appends the numeric entries of a directory (pids, tids, fds) to <paramref name="into"/>.
         /// Returns 0, or -errno when the directory cannot be opened.
         /// </summary>
-        public static int ListNumeric(ReadOnlySpan<byte> cpath, List<int> into)
+        public static int ListNumeric(ReadOnlySpan<byte> cpath, List<int> into) => ListNumericAt(Sys.AtCwd, cpath, into);
+
+        /// <summary>As <see cref="ListNumeric(ReadOnlySpan{byte}, List{int})"/>, relative to a directory descriptor.</summary>
+        public static int ListNumericAt(int dirfd, ReadOnlySpan<byte> cpath, List<int> into)
         {
-            int fd;
-            fixed (byte* p = cpath) fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-            if (fd < 0) return -errno;
-            try
+            int fd = Sys.OpenDirectoryAt(dirfd, cpath, forListing: true);
+            if (fd < 0) return fd;
+            try { return ListNumericFd(fd, into); }
+            finally { close(fd); }
+        }
+
+        /// <summary>Lists the numeric entries of an open directory descriptor (which stays open).</summary>
+        public static int ListNumericFd(int fd, List<int> into)
+        {
+            byte* buffer = stackalloc byte[16384];
+            while (true)
             {
-                byte* buffer = stackalloc byte[16384];
-                while (true)
+                long n = (long)syscall(SysNo.Getdents64, fd, buffer, 16384);
+                if (n < 0) return -errno;
+                if (n == 0) return 0;
+                long offset = 0;
+                while (offset < n)
                 {
-                    long n = (long)syscall(SysNo.Getdents64, fd, buffer, 16384);
-                    if (n < 0) return -errno;
-                    if (n == 0) return 0;
-                    long offset = 0;
-                    while (offset < n)
+                    // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
+                    byte* entry = buffer + offset;
+                    ushort reclen = *(ushort*)(entry + 16);
+                    byte* name = entry + 19;
+                    int value = 0;
+                    bool numeric = *name != 0;
+                    for (byte* c = name; *c != 0; c++)
                     {
-                        // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
-                        byte* entry = buffer + offset;
-                        ushort reclen = *(ushort*)(entry + 16);
-                        byte* name = entry + 19;
-                        int value = 0;
-                        bool numeric = *name != 0;
-                        for (byte* c = name; *c != 0; c++)
-                        {
-                            if (*c < (byte)'0' || *c > (byte)'9' || value > 214748363) { numeric = false; break; }
-                            value = value * 10 + (*c - '0');
-                        }
-                        if (numeric) into.Add(value);
-                        offset += reclen;
+                        if (*c < (byte)'0' || *c > (byte)'9' || value > 214748363) { numeric = false; break; }
+                        value = value * 10 + (*c - '0');
                     }
+                    if (numeric) into.Add(value);
+                    offset += reclen;
                 }
             }
-            finally { close(fd); }
         }
 
         /// <summary>The names of the entries of a directory, without "." and "..". Returns null when it cannot be opened.</summary>

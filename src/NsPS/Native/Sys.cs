@@ -33,9 +33,8 @@ namespace NsPS.Native
         /// <summary>Encodes a path as a NUL-terminated UTF-8 byte array.</summary>
         public static byte[] CPath(string path)
         {
-            var bytes = new byte[Encoding.UTF8.GetMaxByteCount(path.Length) + 1];
-            int n = Encoding.UTF8.GetBytes(path, 0, path.Length, bytes, 0);
-            bytes[n] = 0;
+            var bytes = new byte[Encoding.UTF8.GetByteCount(path) + 1];
+            Encoding.UTF8.GetBytes(path, 0, path.Length, bytes, 0);
             return bytes;
         }
 
@@ -46,6 +45,37 @@ namespace NsPS.Native
             fixed (byte* b = buffer)
             {
                 long n = readlink(p, b, (size_t)buffer.Length);
+                return n < 0 ? -errno : (int)n;
+            }
+        }
+
+        /// <summary>AT_FDCWD for the *at calls.</summary>
+        public const int AtCwd = -100;
+
+        /// <summary>openat(2) of a directory (O_DIRECTORY | O_CLOEXEC, O_PATH unless it is to be listed); returns the descriptor or -errno.</summary>
+        public static int OpenDirectoryAt(int dirfd, ReadOnlySpan<byte> cpath, bool forListing)
+        {
+            int fd;
+            fixed (byte* p = cpath) fd = openat(dirfd, p, (forListing ? O_RDONLY : O_PATH) | O_DIRECTORY | O_CLOEXEC, 0);
+            return fd < 0 ? -errno : fd;
+        }
+
+        /// <summary>The link count of a file relative to a directory descriptor (fstatat); -errno on failure.</summary>
+        public static long LinkCountAt(int dirfd, ReadOnlySpan<byte> cname)
+        {
+            stat st;
+            int rc;
+            fixed (byte* p = cname) rc = fstatat(dirfd, p, &st, 0);
+            return rc != 0 ? -errno : (long)(ulong)st.st_nlink;
+        }
+
+        /// <summary>readlinkat(2) into <paramref name="buffer"/>; returns the length or -errno.</summary>
+        public static int ReadLinkAt(int dirfd, ReadOnlySpan<byte> cname, Span<byte> buffer)
+        {
+            fixed (byte* p = cname)
+            fixed (byte* b = buffer)
+            {
+                long n = readlinkat(dirfd, p, b, (size_t)buffer.Length);
                 return n < 0 ? -errno : (int)n;
             }
         }

@@ -1,0 +1,225 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+using NsPS.Native;
+
+namespace NsPS.Discovery
+{
+    /// <summary>
+    /// Reads processes for <see cref="NamespaceScanner"/>: the links of each process and of its threads,
+    /// and its descriptors, all relative to /proc/PID opened once. One walker per thread of the walk.
+    /// </summary>
+    internal sealed class ProcessWalker
+    {
+        private static readonly byte[][] LinkNames = Array.ConvertAll(NamespaceKinds.All, t => Sys.CPath(NamespaceKinds.LinkName(t)));
+        private static readonly byte[] TaskDir = Sys.CPath("task");
+        private static readonly byte[] PidForChildren = Sys.CPath("ns/pid_for_children");
+        private static readonly byte[] TimeForChildren = Sys.CPath("ns/time_for_children");
+        private static readonly int MountIndex = NamespaceKinds.Index(NamespaceType.Mount);
+        private static readonly int PidIndex = NamespaceKinds.Index(NamespaceType.Pid);
+        private static readonly int TimeIndex = NamespaceKinds.Index(NamespaceType.Time);
+
+        private readonly int _procFd;
+        private readonly string _procRoot;
+        private readonly PathBuffer _path = new();
+        private readonly ulong[] _links = new ulong[8];
+        private readonly ulong[] _threadLinks = new ulong[8];
+        private readonly List<int> _entries = new(64);
+        private readonly byte[] _target = new byte[256];
+
+        public ProcessWalker(int procFd, string procRoot)
+        {
+            _procFd = procFd;
+            _procRoot = procRoot;
+        }
+
+        public Dictionary<(int Kind, ulong Inode), NamespaceScanner.Found> Found { get; } = new();
+
+        /// <summary>Mount namespace inode → the lowest pid seen in it (to read its mount table).</summary>
+        public Dictionary<ulong, int> MountNamespaces { get; } = new();
+
+        public List<string> Messages { get; } = new();
+
+        public int Skipped { get; private set; }
+
+        private NamespaceScanner.Found Get(int kind, ulong inode)
+        {
+            if (!Found.TryGetValue((kind, inode), out var f))
+            {
+                f = new NamespaceScanner.Found(NamespaceKinds.All[kind], inode);
+                Found.Add((kind, inode), f);
+            }
+            return f;
+        }
+
+        /// <summary>Reads one process: its links, its threads' links, its descriptors. Everything relative to /proc/PID, opened once.</summary>
+        public void Scan(int pid)
+        {
+            int procFd = _procFd;
+            var path = _path;
+            var links = _links;
+            var threadLinks = _threadLinks;
+            var entries = _entries;
+            Span<byte> target = _target;
+            int pidFd = Sys.OpenDirectoryAt(procFd, path.Reset().Number(pid).End().Bytes, forListing: false);
+            if (pidFd < 0)
+            {
+                Skipped++;
+                return;
+            }
+            try
+            {
+                if (!ReadLinks(pidFd, path.Reset().Append("ns").End().Bytes, links, target, out int error))
+                {
+                    Skipped++;
+                    Messages.Add($"Skipping process {pid}: {Errno.Describe(error)} ({Errno.Name(error)}).");
+                    return;
+                }
+                for (int k = 0; k < 8; k++)
+                {
+                    if (links[k] != 0) Get(k, links[k]).Pids.Add(pid);
+                }
+                if (links[MountIndex] != 0) MountNamespaces.TryAdd(links[MountIndex], pid);
+
+                // A process that unshared pid or time keeps the new namespace for its children.
+                ForChildren(pidFd, pid, PidForChildren, PidIndex, links, target);
+                ForChildren(pidFd, pid, TimeForChildren, TimeIndex, links, target);
+
+                // Threads whose namespaces differ from their process's.
+                entries.Clear();
+                // /proc/PID/task has one link per thread plus two: list it only for multithreaded processes.
+                int taskFd = Sys.LinkCountAt(pidFd, TaskDir) > 3 ? Sys.OpenDirectoryAt(pidFd, TaskDir, forListing: true) : -1;
+                if (taskFd >= 0)
+                {
+                    try
+                    {
+                        if (ProcDirectory.ListNumericFd(taskFd, entries) == 0 && entries.Count > 1)
+                        {
+                            foreach (int tid in entries)
+                            {
+                                if (tid == pid || !ReadLinks(taskFd, path.Reset().Number(tid).Append("/ns").End().Bytes, threadLinks, target, out _)) continue;
+                                for (int k = 0; k < 8; k++)
+                                {
+                                    if (threadLinks[k] != 0 && threadLinks[k] != links[k])
+                                    {
+                                        var f = Get(k, threadLinks[k]);
+                                        f.Tids.Add(tid);
+                                        f.ThreadOwner ??= pid;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    finally { Sys.Close(taskFd); }
+                }
+
+                // Open descriptors to nsfs files.
+                entries.Clear();
+                int fdDir = Sys.OpenDirectoryAt(pidFd, path.Reset().Append("fd").End().Bytes, forListing: true);
+                if (fdDir >= 0)
+                {
+                    try
+                    {
+                        if (ProcDirectory.ListNumericFd(fdDir, entries) == 0)
+                        {
+                            foreach (int fd in entries)
+                            {
+                                int n = Sys.ReadLinkAt(fdDir, path.Reset().Number(fd).End().Bytes, target);
+                                if (n > 0 && NsLink.TryParse(target.Slice(0, n), out var type, out ulong inode))
+                                {
+                                    Get(NamespaceKinds.Index(type), inode).Paths.Add($"{_procRoot}/{pid}/fd/{fd}");
+                                }
+                            }
+                        }
+                    }
+                    finally { Sys.Close(fdDir); }
+                }
+            }
+            finally { Sys.Close(pidFd); }
+        }
+
+        /// <summary>
+        /// Reads the eight links of an ns directory (of a process or a thread) into <paramref name="links"/>:
+        /// readlinkat(dirFd, "PREFIX/net"), ... where <paramref name="nsDir"/> is the NUL-terminated prefix ("ns", "TID/ns").
+        /// </summary>
+        internal static bool ReadLinks(int dirFd, ReadOnlySpan<byte> nsDir, ulong[] links, Span<byte> target, out int error)
+        {
+            error = 0;
+            Array.Clear(links);
+            Span<byte> name = stackalloc byte[nsDir.Length + 8];
+            int prefix = nsDir.Length - 1; // without the NUL
+            nsDir.Slice(0, prefix).CopyTo(name);
+            name[prefix] = (byte)'/';
+            int readable = 0;
+            for (int k = 0; k < 8; k++)
+            {
+                LinkNames[k].CopyTo(name.Slice(prefix + 1));
+                int n = Sys.ReadLinkAt(dirFd, name, target);
+                if (n > 0 && NsLink.TryParse(target.Slice(0, n), out _, out ulong inode))
+                {
+                    links[k] = inode;
+                    readable++;
+                }
+                else if (n < 0)
+                {
+                    error = -n;
+                    if (k == 0 && (error == Errno.EACCES || error == Errno.ENOENT || error == Errno.EPERM || error == Errno.ESRCH)) return false;
+                }
+            }
+            return readable > 0;
+        }
+
+        private void ForChildren(int pidFd, int pid, byte[] link, int kind, ulong[] links, Span<byte> target)
+        {
+            int n = Sys.ReadLinkAt(pidFd, link, target);
+            if (n > 0 && NsLink.TryParse(target.Slice(0, n), out _, out ulong inode) && inode != links[kind])
+            {
+                var f = Get(kind, inode);
+                f.ChildrenPath ??= $"{_procRoot}/{pid}/{Encoding.ASCII.GetString(link, 0, link.Length - 1)}";
+            }
+        }
+
+        /// <summary>Builds NUL-terminated /proc paths in one reusable buffer, without allocating.</summary>
+        private sealed class PathBuffer
+        {
+            private readonly byte[] _buffer = new byte[128];
+            private int _length;
+
+            public ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, _length + 1);
+
+            public PathBuffer Reset()
+            {
+                _length = 0;
+                return this;
+            }
+
+            public PathBuffer Append(string s)
+            {
+                foreach (char c in s) _buffer[_length++] = (byte)c;
+                return this;
+            }
+
+            public PathBuffer Append(byte[] s)
+            {
+                s.CopyTo(_buffer, _length);
+                _length += s.Length;
+                return this;
+            }
+
+            public PathBuffer Number(int value)
+            {
+                System.Buffers.Text.Utf8Formatter.TryFormat(value, _buffer.AsSpan(_length), out int written);
+                _length += written;
+                return this;
+            }
+
+            public PathBuffer End()
+            {
+                _buffer[_length] = 0;
+                return this;
+            }
+
+            public override string ToString() => Encoding.UTF8.GetString(_buffer, 0, _length);
+        }
+    }
+}
