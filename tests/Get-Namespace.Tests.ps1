@@ -26,6 +26,10 @@ BeforeAll {
     # A net namespace held only by an open descriptor: bash opens it from a short-lived holder, then the holder dies.
     $script:FdHolder = Start-Background bash @('-c', 'unshare --net sleep 60 & h=$!; while [ "$(readlink /proc/$h/ns/net)" = "$(readlink /proc/self/ns/net)" ]; do sleep 0.01; done; exec 7</proc/$h/ns/net; kill $h; wait $h; exec sleep 600')
     $Started.Add($FdHolder)
+    # A net namespace held only by a bind mount inside another, private mount namespace.
+    $script:HiddenFile = Join-Path ([IO.Path]::GetTempPath()) ('nsps-test-bind-' + [guid]::NewGuid().ToString('n'))
+    $script:MountHolder = Start-Background unshare @('--mount', '--propagation', 'private', 'sh', '-c', "touch '$HiddenFile' && unshare --net='$HiddenFile' true && exec sleep 600")
+    $Started.Add($MountHolder)
 
     # A thread of this very process in its own uts namespace.
     Add-Type -TypeDefinition @'
@@ -52,6 +56,7 @@ public static class NsPSTestThread {
 
     Wait-Until {
         foreach ($kind in 'pid', 'time') { if (-not (Get-ChildPid $Population[$kind].Id)) { return $false } }
+        (Get-Content /proc/$($MountHolder.Id)/comm) -eq 'sleep' -and
         (Get-ChildItem /proc/$($FdHolder.Id)/fd -ErrorAction Ignore | Where-Object Name -eq '7') -and
             ((Get-Content /proc/$($FdHolder.Id)/comm) -eq 'sleep')
     }
@@ -61,6 +66,7 @@ public static class NsPSTestThread {
 AfterAll {
     if (Get-Command Stop-Tree -ErrorAction Ignore) { Stop-Tree $Started }
     if ($NetnsName) { ip netns delete $NetnsName 2>$null }
+    if ($HiddenFile) { Remove-Item $HiddenFile -Force -ErrorAction Ignore }
     if ('NsPSTestThread' -as [type]) { [NsPSTestThread]::Stop() }
 }
 
@@ -105,6 +111,18 @@ Describe 'Get-Namespace' {
             $ns.ProcessCount | Should -Be 0
             $ns.Paths | Should -Contain "/proc/$($FdHolder.Id)/fd/7"
             # lsns does not see it at all.
+            (lsns -J -t net | ConvertFrom-Json).namespaces.ns | Should -Not -Contain $inode
+        }
+
+        It 'finds a net namespace held only by a bind mount in another mount namespace' {
+            $inside = "/proc/$($MountHolder.Id)/root$HiddenFile"
+            $inode = Get-NsInode $inside
+            # From this mount namespace the file is a plain empty file.
+            (Get-NsInode $HiddenFile) | Should -Not -Be $inode
+            $ns = $All | Where-Object { $_.Type -eq 'Net' -and $_.Id -eq $inode }
+            $ns | Should -HaveCount 1
+            $ns.ProcessCount | Should -Be 0
+            $ns.Paths | Should -Contain $inside
             (lsns -J -t net | ConvertFrom-Json).namespaces.ns | Should -Not -Contain $inode
         }
 
