@@ -10,7 +10,7 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('NsPS.Format.ps1xml')
     TypesToProcess       = @('NsPS.Types.ps1xml')
-    CmdletsToExport      = @('Get-Namespace')
+    CmdletsToExport      = @('Get-Namespace', 'New-Namespace', 'Remove-Namespace', 'Set-IdMap')
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()

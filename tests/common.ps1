@@ -12,10 +12,11 @@ function Get-PwshCommand {
 }
 
 # Starts a background program directly (no shell) and returns its Process object.
-function Start-Background([string] $FilePath, [string[]] $ArgumentList) {
+function Start-Background([string] $FilePath, [string[]] $ArgumentList, [switch] $RedirectOutput) {
     $psi = [System.Diagnostics.ProcessStartInfo]::new($FilePath)
     foreach ($a in $ArgumentList) { $psi.ArgumentList.Add($a) }
     $psi.RedirectStandardInput = $true
+    $psi.RedirectStandardOutput = [bool]$RedirectOutput
     $psi.UseShellExecute = $false
     [System.Diagnostics.Process]::Start($psi)
 }
@@ -69,4 +70,13 @@ function Invoke-AsUser([string] $Sandbox, [scriptblock] $ScriptBlock, [int] $Uid
         $exe (Join-Path $Sandbox 'pwsh/pwsh.dll') -NoProfile -NonInteractive -EncodedCommand $encoded
     if ($LASTEXITCODE) { throw "The child pwsh as uid $Uid failed ($LASTEXITCODE): $xml" }
     [System.Management.Automation.PSSerializer]::Deserialize(($xml -join "`n"))
+}
+
+# Runs a command in a new pwsh (a new session) and returns its output lines.
+function Invoke-Pwsh([string] $Command) {
+    $cmd = @(Get-PwshCommand)
+    $rest = @($cmd | Select-Object -Skip 1)
+    $out = & $cmd[0] @rest -NoProfile -NonInteractive -Command $Command
+    if ($LASTEXITCODE) { throw "pwsh failed ($LASTEXITCODE): $out" }
+    $out
 }

@@ -74,6 +74,9 @@ namespace NsPS
         /// <summary>For user namespaces: the gid map, read from a process inside.</summary>
         public IdMap? GidMap { get; internal set; }
 
+        /// <summary>The NsPS holder process that keeps this namespace alive (New-Namespace), or null.</summary>
+        public int? HolderPid { get; internal set; }
+
         /// <summary>True when the calling process is in this namespace.</summary>
         public bool IsCurrent { get; internal set; }
 

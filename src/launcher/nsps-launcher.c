@@ -35,6 +35,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -109,6 +110,7 @@ struct sync_msg {
 };
 
 static int fail_fd = -1;   /* in a child: the socket to the parent */
+static pid_t holder_pid = -1; /* create: the holder, the module's child to reap */
 static pid_t child = -1;   /* in a parent: the child to kill on failure */
 
 /* ---- reports: compact JSON, one object per message ---- */
@@ -252,6 +254,8 @@ static void report_error(int step, const char *syscall, int kind, int err,
 		json_str(&j, "ns", ns_kinds[kind].name);
 	if (message)
 		json_str(&j, "message", message);
+	if (holder_pid > 0)
+		json_int(&j, "holder", holder_pid);
 	send_report(&j);
 }
 
@@ -375,9 +379,10 @@ static void sync_pair(int sv[2])
 /*
  * Reads the child's message.  Returns 1 with *m filled when the child is
  * ready, 0 when it closed the socket without a word (it exec'd, or died).
- * A failure the child reported becomes this process's failure.
+ * A failure the child reported becomes this process's failure; a broken
+ * socket is blamed on step.
  */
-static int child_message(int fd, struct sync_msg *m)
+static int child_message(int fd, struct sync_msg *m, int step)
 {
 	ssize_t n;
 
@@ -385,12 +390,12 @@ static int child_message(int fd, struct sync_msg *m)
 		n = recv(fd, m, sizeof(*m), 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		die(STEP_HOLDER, "recv", -1);
+		die(step, "recv", -1);
 	if (n == 0)
 		return 0;
 	if (n != (ssize_t)sizeof(*m) || m->step < 0 || m->step >= STEP_COUNT ||
 	    m->kind < -1 || m->kind >= NS_KIND_COUNT)
-		die_errno(STEP_HOLDER, "recv", -1, EPROTO);
+		die_errno(step, "recv", -1, EPROTO);
 	if (m->ok)
 		return 1;
 	m->syscall[sizeof(m->syscall) - 1] = '\0';
@@ -582,6 +587,9 @@ static noreturn void holder(const struct request *r, int sync)
 	child = -1;
 	if (prctl(PR_SET_PDEATHSIG, (long)SIGKILL, 0L, 0L, 0L))
 		die(STEP_HOLDER, "prctl", -1);
+	/* "nsps-holder" in ps and Get-Process; the command line stays nsps-launcher. */
+	if (prctl(PR_SET_NAME, (unsigned long)"nsps-holder", 0L, 0L, 0L))
+		die(STEP_HOLDER, "prctl", -1);
 	if (peer_closed(sync))
 		_exit(steps[STEP_ABORT].status);
 	if (setsid() < 0)
@@ -623,6 +631,17 @@ static void report_ready(pid_t pid, const struct sync_msg *m)
 		die(STEP_CHANNEL, "send", -1);
 }
 
+/*
+ * fork(), but the holder becomes the module's child, not this process's
+ * (CLONE_PARENT): the module reaps it the moment it ends, so its pid
+ * namespace goes with it at once, whatever an adopting init does with
+ * orphans.  This process exits after "ready".
+ */
+static pid_t fork_holder(void)
+{
+	return (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), 0UL, 0UL, 0UL, 0UL);
+}
+
 static noreturn void create(const struct request *r)
 {
 	struct sync_msg m;
@@ -643,15 +662,16 @@ static noreturn void create(const struct request *r)
 	set_propagation(r->propagation);
 
 	sync_pair(sync);
-	child = fork();
+	child = fork_holder();
 	if (child < 0)
-		die(STEP_FORK, "fork", -1);
+		die(STEP_FORK, "clone", -1);
 	if (child == 0) {
 		close(sync[0]);
 		holder(r, sync[1]);
 	}
+	holder_pid = child;
 	close(sync[1]);
-	if (!child_message(sync[0], &m))
+	if (!child_message(sync[0], &m, STEP_HOLDER))
 		die_errno(STEP_HOLDER, NULL, -1, ECHILD);
 	report_ready(child, &m);
 	if (send(sync[0], &ack, 1, MSG_NOSIGNAL) != 1)
@@ -746,10 +766,11 @@ static void set_credentials(const struct request *r)
 		die(STEP_SETUID, "setuid", -1);
 }
 
+/* The program's environment is env= if given, else the launcher's; a name
+ * without '/' is looked up in that environment's PATH, as env(1) does. */
 static noreturn void run_program(const struct request *r, int sync)
 {
 	char *const *argv = (char *const *)r->argv;
-	char *const *envp = r->envc ? (char *const *)r->envp : environ;
 	sigset_t none;
 
 	fail_fd = sync;
@@ -760,12 +781,14 @@ static noreturn void run_program(const struct request *r, int sync)
 	set_credentials(r);
 	if (r->cwd && chdir(r->cwd))
 		die(STEP_CHDIR, "chdir", -1);
+	if (r->envc)
+		environ = (char **)r->envp;
 	if (strchr(argv[0], '/')) {
-		execve(argv[0], argv, envp);
+		execv(argv[0], argv);
 		die(STEP_EXEC, "execve", -1);
 	}
-	execvpe(argv[0], argv, envp);
-	die(STEP_EXEC, "execvpe", -1);
+	execvp(argv[0], argv);
+	die(STEP_EXEC, "execvp", -1);
 }
 
 static noreturn void report_exit(int status)
@@ -842,7 +865,7 @@ static noreturn void enter(const struct request *r)
 		run_program(r, sync[1]);
 	}
 	close(sync[1]);
-	if (child_message(sync[0], &m))
+	if (child_message(sync[0], &m, STEP_EXEC))
 		die_errno(STEP_EXEC, NULL, -1, EPROTO);
 	close(sync[0]);
 

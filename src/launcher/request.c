@@ -7,7 +7,6 @@
 #include "request.h"
 
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,22 +24,24 @@ const struct ns_kind_info ns_kinds[NS_KIND_COUNT] = {
 struct parse_ctx {
 	char *err;
 	size_t errlen;
-	size_t line;
+	size_t line;      /* 0: not about one line */
+	const char *key;  /* NULL: not about a key, or one not fit to print */
 };
 
-__attribute__((format(printf, 2, 3)))
-static int fail(struct parse_ctx *ctx, const char *fmt, ...)
-{
-	char reason[160];
-	va_list ap;
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	if (ctx->line)
-		snprintf(ctx->err, ctx->errlen, "line %zu: %s", ctx->line, reason);
-	else
-		snprintf(ctx->err, ctx->errlen, "%s", reason);
+/* Writes "line N: key: reason detail", leaving out what is unknown. */
+static int fail(struct parse_ctx *ctx, const char *reason, const char *detail)
+{
+	char where[64] = "";
+
+	if (ctx->line && ctx->key)
+		snprintf(where, sizeof(where), "line %zu: %s: ", ctx->line, ctx->key);
+	else if (ctx->line)
+		snprintf(where, sizeof(where), "line %zu: ", ctx->line);
+	snprintf(ctx->err, ctx->errlen, "%s%s%s%s", where, reason,
+		 detail ? " " : "", detail ? detail : "");
 	return -1;
 }
 
@@ -162,7 +163,7 @@ static int parse_i64(const char *s, size_t len, int64_t *out)
 static int parse_bool(struct parse_ctx *ctx, const char *v, size_t len, int *out)
 {
 	if (len != 1 || (v[0] != '0' && v[0] != '1'))
-		return fail(ctx, "expected 0 or 1");
+		return fail(ctx, "expected 0 or 1", NULL);
 	*out = v[0] == '1';
 	return 0;
 }
@@ -173,7 +174,7 @@ static int parse_id(struct parse_ctx *ctx, const char *v, size_t len, uint32_t *
 
 	/* (uid_t)-1 means "unchanged" to the kernel: never a real id. */
 	if (parse_u64(v, len, UINT32_MAX - 1, &id))
-		return fail(ctx, "expected an id from 0 to 4294967294");
+		return fail(ctx, "expected an id from 0 to 4294967294", NULL);
 	*out = (uint32_t)id;
 	return 0;
 }
@@ -191,9 +192,9 @@ static int set_types(struct request *r, struct parse_ctx *ctx, char *v, size_t l
 			continue;
 		kind = ns_kind_by_name(v + start, i - start);
 		if (kind < 0)
-			return fail(ctx, "unknown namespace kind in types");
+			return fail(ctx, "unknown namespace kind", NULL);
 		if (r->types & NS_BIT(kind))
-			return fail(ctx, "%s given twice in types", ns_kinds[kind].name);
+			return fail(ctx, "kind given twice:", ns_kinds[kind].name);
 		r->types |= NS_BIT(kind);
 		start = i + 1;
 	}
@@ -203,7 +204,7 @@ static int set_types(struct request *r, struct parse_ctx *ctx, char *v, size_t l
 static int set_uts_name(struct parse_ctx *ctx, char *v, size_t len, const char **out)
 {
 	if (len > REQUEST_MAX_NAME)
-		return fail(ctx, "longer than %d bytes", REQUEST_MAX_NAME);
+		return fail(ctx, "longer than " STR(REQUEST_MAX_NAME) " bytes", NULL);
 	*out = v;
 	return 0;
 }
@@ -232,7 +233,7 @@ static int set_propagation(struct request *r, struct parse_ctx *ctx, char *v, si
 			r->propagation = (enum propagation)p;
 			return 0;
 		}
-	return fail(ctx, "expected private, slave, shared or unchanged");
+	return fail(ctx, "expected private, slave, shared or unchanged", NULL);
 }
 
 static int set_mountproc(struct request *r, struct parse_ctx *ctx, char *v, size_t len)
@@ -253,7 +254,7 @@ static int set_named(struct request *r, struct parse_ctx *ctx, char *v, size_t l
 static int set_monotonic(struct request *r, struct parse_ctx *ctx, char *v, size_t len)
 {
 	if (parse_i64(v, len, &r->monotonic))
-		return fail(ctx, "expected signed decimal nanoseconds");
+		return fail(ctx, "expected signed decimal nanoseconds", NULL);
 	r->has_monotonic = 1;
 	return 0;
 }
@@ -261,7 +262,7 @@ static int set_monotonic(struct request *r, struct parse_ctx *ctx, char *v, size
 static int set_boottime(struct request *r, struct parse_ctx *ctx, char *v, size_t len)
 {
 	if (parse_i64(v, len, &r->boottime))
-		return fail(ctx, "expected signed decimal nanoseconds");
+		return fail(ctx, "expected signed decimal nanoseconds", NULL);
 	r->has_boottime = 1;
 	return 0;
 }
@@ -277,23 +278,23 @@ static int set_target(struct request *r, struct parse_ctx *ctx, char *v, size_t 
 	int kind;
 
 	if (!kind_end || ino_colon == kind_end)
-		return fail(ctx, "expected kind:path:dev:inode");
+		return fail(ctx, "expected kind:path:dev:inode", NULL);
 	dev_colon = memrchr(v, ':', (size_t)(ino_colon - v));
 	if (dev_colon == kind_end)
-		return fail(ctx, "expected kind:path:dev:inode");
+		return fail(ctx, "expected kind:path:dev:inode", NULL);
 	kind = ns_kind_by_name(v, (size_t)(kind_end - v));
 	if (kind < 0)
-		return fail(ctx, "unknown namespace kind in target");
+		return fail(ctx, "unknown namespace kind", NULL);
 	if (r->targets & NS_BIT(kind))
-		return fail(ctx, "a second %s target", ns_kinds[kind].name);
+		return fail(ctx, "kind given twice:", ns_kinds[kind].name);
 	t = &r->target[kind];
 	path_len = (size_t)(dev_colon - kind_end - 1);
 	if (path_len == 0 || path_len > REQUEST_MAX_PATH || kind_end[1] != '/')
-		return fail(ctx, "target path must be absolute and at most %d bytes",
-			    REQUEST_MAX_PATH);
+		return fail(ctx, "path must be absolute and at most "
+			    STR(REQUEST_MAX_PATH) " bytes", NULL);
 	if (parse_u64(dev_colon + 1, (size_t)(ino_colon - dev_colon - 1), UINT64_MAX, &t->dev) ||
 	    parse_u64(ino_colon + 1, (size_t)(v + len - ino_colon - 1), UINT64_MAX, &t->ino))
-		return fail(ctx, "target dev and inode must be unsigned decimals");
+		return fail(ctx, "dev and inode must be unsigned decimals", NULL);
 	*dev_colon = '\0';
 	t->path = kind_end + 1;
 	r->targets |= NS_BIT(kind);
@@ -325,7 +326,7 @@ static int set_gid(struct request *r, struct parse_ctx *ctx, char *v, size_t len
 static int set_cwd(struct request *r, struct parse_ctx *ctx, char *v, size_t len)
 {
 	if (len == 0 || len > REQUEST_MAX_PATH)
-		return fail(ctx, "cwd must have 1 to %d bytes", REQUEST_MAX_PATH);
+		return fail(ctx, "must have 1 to " STR(REQUEST_MAX_PATH) " bytes", NULL);
 	r->cwd = v;
 	return 0;
 }
@@ -333,9 +334,9 @@ static int set_cwd(struct request *r, struct parse_ctx *ctx, char *v, size_t len
 static int set_arg(struct request *r, struct parse_ctx *ctx, char *v, size_t len)
 {
 	if (r->argc == REQUEST_MAX_ARGS)
-		return fail(ctx, "more than %d arg lines", REQUEST_MAX_ARGS);
+		return fail(ctx, "more than " STR(REQUEST_MAX_ARGS) " lines", NULL);
 	if (r->argc == 0 && len == 0)
-		return fail(ctx, "the first arg (the program) is empty");
+		return fail(ctx, "the first one (the program) is empty", NULL);
 	r->argv[r->argc++] = v;
 	return 0;
 }
@@ -345,9 +346,9 @@ static int set_env(struct request *r, struct parse_ctx *ctx, char *v, size_t len
 	const char *eq = memchr(v, '=', len);
 
 	if (r->envc == REQUEST_MAX_ENV)
-		return fail(ctx, "more than %d env lines", REQUEST_MAX_ENV);
+		return fail(ctx, "more than " STR(REQUEST_MAX_ENV) " lines", NULL);
 	if (!eq || eq == v)
-		return fail(ctx, "expected env=NAME=VALUE");
+		return fail(ctx, "expected env=NAME=VALUE", NULL);
 	r->envp[r->envc++] = v;
 	return 0;
 }
@@ -400,42 +401,44 @@ static int parse_line(struct request *r, struct parse_ctx *ctx, char *line, size
 	size_t key_len, value_len;
 	char *value;
 
+	ctx->key = NULL;
 	if (!eq)
-		return fail(ctx, "expected key=value");
+		return fail(ctx, "expected key=value", NULL);
+	*eq = '\0';
 	key_len = (size_t)(eq - line);
+	if (printable_key(line, key_len))
+		ctx->key = line;
 	value = eq + 1;
 	value_len = len - key_len - 1;
 	if (unescape(value, &value_len))
-		return fail(ctx, "bad escape: only \\\\ and \\n are allowed");
+		return fail(ctx, "bad escape: only \\\\ and \\n are allowed", NULL);
 
 	if (ctx->line == 1) {
-		if (key_len != 4 || memcmp(line, "mode", 4) != 0)
-			return fail(ctx, "the first line must be mode=create or mode=enter");
+		if (strcmp(line, "mode") != 0)
+			return fail(ctx, "the first line must be mode=create or mode=enter", NULL);
 		if (strcmp(value, "create") == 0)
 			r->mode = MODE_CREATE;
 		else if (strcmp(value, "enter") == 0)
 			r->mode = MODE_ENTER;
 		else
-			return fail(ctx, "mode must be create or enter");
+			return fail(ctx, "expected create or enter", NULL);
 		return 0;
 	}
-	if (key_len == 4 && memcmp(line, "mode", 4) == 0)
-		return fail(ctx, "mode given twice");
+	if (strcmp(line, "mode") == 0)
+		return fail(ctx, "given twice", NULL);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		const struct key *k = &keys[i];
 
-		if (strlen(k->name) != key_len || memcmp(k->name, line, key_len) != 0)
+		if (strcmp(k->name, line) != 0)
 			continue;
 		if (!(k->modes & (1U << r->mode)))
-			return fail(ctx, "%s is not a key of mode=%s", k->name, mode_name(r->mode));
+			return fail(ctx, "not allowed with mode", mode_name(r->mode));
 		if (!k->repeat && (r->seen & (1U << i)))
-			return fail(ctx, "%s given twice", k->name);
+			return fail(ctx, "given twice", NULL);
 		r->seen |= 1U << i;
 		return k->set(r, ctx, value, value_len);
 	}
-	if (printable_key(line, key_len))
-		return fail(ctx, "unknown key \"%.*s\"", (int)key_len, line);
-	return fail(ctx, "unknown key");
+	return fail(ctx, "unknown key", NULL);
 }
 
 static int check_create(struct request *r, struct parse_ctx *ctx)
@@ -443,18 +446,18 @@ static int check_create(struct request *r, struct parse_ctx *ctx)
 	unsigned t = r->types;
 
 	if (t == 0)
-		return fail(ctx, "mode=create needs types=");
+		return fail(ctx, "mode=create needs types=", NULL);
 	if ((r->hostname || r->domainname) && !(t & NS_BIT(NS_UTS)))
-		return fail(ctx, "hostname and domainname need a uts namespace");
+		return fail(ctx, "hostname and domainname need a uts namespace", NULL);
 	if (r->propagation != PROPAGATION_UNSET && !(t & NS_BIT(NS_MOUNT)))
-		return fail(ctx, "propagation needs a mount namespace");
+		return fail(ctx, "propagation needs a mount namespace", NULL);
 	if (r->mountproc && (t & (NS_BIT(NS_MOUNT) | NS_BIT(NS_PID))) !=
 			    (NS_BIT(NS_MOUNT) | NS_BIT(NS_PID)))
-		return fail(ctx, "mountproc needs mount and pid namespaces");
+		return fail(ctx, "mountproc needs mount and pid namespaces", NULL);
 	if ((r->has_monotonic || r->has_boottime) && !(t & NS_BIT(NS_TIME)))
-		return fail(ctx, "monotonic and boottime need a time namespace");
+		return fail(ctx, "monotonic and boottime need a time namespace", NULL);
 	if (r->waitmap && !(t & NS_BIT(NS_USER)))
-		return fail(ctx, "waitmap needs a user namespace");
+		return fail(ctx, "waitmap needs a user namespace", NULL);
 	if (r->propagation == PROPAGATION_UNSET && (t & NS_BIT(NS_MOUNT)))
 		r->propagation = PROPAGATION_PRIVATE;
 	return 0;
@@ -463,27 +466,27 @@ static int check_create(struct request *r, struct parse_ctx *ctx)
 static int check_enter(const struct request *r, struct parse_ctx *ctx)
 {
 	if (r->targets == 0)
-		return fail(ctx, "mode=enter needs at least one target=");
+		return fail(ctx, "mode=enter needs at least one target=", NULL);
 	if (r->argc == 0)
-		return fail(ctx, "mode=enter needs at least one arg=");
+		return fail(ctx, "mode=enter needs at least one arg=", NULL);
 	return 0;
 }
 
 int parse_request(const char *buf, size_t len, struct request *out,
 		  char *err, size_t errlen)
 {
-	struct parse_ctx ctx = { err, errlen, 0 };
+	struct parse_ctx ctx = { err, errlen, 0, NULL };
 	size_t pos = 0;
 
 	memset(out, 0, offsetof(struct request, text));
 	if (errlen)
 		err[0] = '\0';
 	if (len == 0)
-		return fail(&ctx, "empty request");
+		return fail(&ctx, "empty request", NULL);
 	if (len > REQUEST_MAX)
-		return fail(&ctx, "request longer than %d bytes", REQUEST_MAX);
+		return fail(&ctx, "request too long", NULL);
 	if (!valid_utf8((const unsigned char *)buf, len))
-		return fail(&ctx, "request is not UTF-8 text without NUL");
+		return fail(&ctx, "request is not UTF-8 text without NUL", NULL);
 	memcpy(out->text, buf, len);
 	out->text[len] = '\0';
 	if (out->text[len - 1] == '\n')
@@ -501,6 +504,7 @@ int parse_request(const char *buf, size_t len, struct request *out,
 		pos += line_len + 1;
 	}
 	ctx.line = 0;
+	ctx.key = NULL;
 	if (out->mode == MODE_CREATE)
 		return check_create(out, &ctx);
 	return check_enter(out, &ctx);

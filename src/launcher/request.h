@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define REQUEST_MAX       (192 * 1024) /* bytes in one request message */
+#define REQUEST_MAX       ((size_t)192 * 1024) /* bytes in one request message */
 #define REQUEST_MAX_ARGS  4096         /* arg= lines */
 #define REQUEST_MAX_ENV   4096         /* env= lines */
 #define REQUEST_MAX_NAME  255          /* hostname= and domainname= bytes */

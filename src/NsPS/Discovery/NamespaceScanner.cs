@@ -121,6 +121,7 @@ namespace NsPS.Discovery
             public List<string> Paths { get; } = new();
             public string? ChildrenPath { get; set; }
             public string? Name { get; set; }
+            public int? HolderPid { get; set; }
 
             public void Merge(Found other)
             {
@@ -182,6 +183,51 @@ namespace NsPS.Discovery
                 foreach (var kind in NamespaceKinds.All)
                     NameFile(Path.Combine(NsPSRunDirectory, name, NamespaceKinds.LinkName(kind)), name, kind);
             }
+            // NsPS: the named sets of this user, and the unnamed ones of this session, by their holders.
+            foreach (var set in Core.NameStore.All())
+            {
+                var holder = set.ToHolder();
+                if (!holder.IsAlive) continue;
+                foreach (var (kind, inode) in holder.Namespaces)
+                {
+                    if (!_found.TryGetValue((NamespaceKinds.Index(kind), inode), out var f)) continue;
+                    f.Name ??= set.Name;
+                    f.HolderPid = holder.Pid;
+                }
+            }
+            foreach (var holder in Core.Holder.SessionHolders())
+            {
+                foreach (var (kind, inode) in holder.Namespaces)
+                {
+                    if (_found.TryGetValue((NamespaceKinds.Index(kind), inode), out var f)) f.HolderPid = holder.Pid;
+                }
+            }
+        }
+
+        /// <summary>Describes the namespaces of a new holder without walking the whole system.</summary>
+        internal List<Namespace> DescribeHolder(Core.Holder holder, IEnumerable<string> mounts)
+        {
+            ReadSelf();
+            var result = new List<Namespace>();
+            using var nsid = TryNetlink();
+            foreach (var (kind, inode) in holder.Namespaces.OrderBy(p => NamespaceKinds.Index(p.Key)))
+            {
+                string link = NamespaceKinds.LinkName(kind);
+                var ns = new Namespace(kind, holder.Device, inode)
+                {
+                    ProcessIds = new[] { holder.Pid },
+                    Pid = holder.Pid,
+                    HolderPid = holder.Pid,
+                    Name = holder.Name,
+                    Paths = mounts.Where(m => m.EndsWith("/" + link, StringComparison.Ordinal) || (kind == NamespaceType.Net && m.StartsWith(NetnsRunDirectory + "/", StringComparison.Ordinal))).ToArray(),
+                    ReachPath = $"{_procRoot}/{holder.Pid}/ns/{link}",
+                    IsCurrent = inode == _self[NamespaceKinds.Index(kind)],
+                };
+                DescribeProcess(ns, $"{_procRoot}/{holder.Pid}");
+                Enrich(ns, nsid);
+                result.Add(ns);
+            }
+            return result;
         }
 
         private void NameFile(string file, string name, NamespaceType expected)
@@ -220,6 +266,7 @@ namespace NsPS.Discovery
                     ThreadIds = f.Tids.Distinct().OrderBy(p => p).ToArray(),
                     Paths = f.Paths.ToArray(),
                     Name = f.Name,
+                    HolderPid = f.HolderPid,
                     IsCurrent = f.Inode == _self[NamespaceKinds.Index(f.Type)],
                 };
                 string link = NamespaceKinds.LinkName(f.Type);

@@ -10,7 +10,7 @@ namespace NsPS.Native
             EEXIST = 17, EXDEV = 18, ENODEV = 19, ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ENFILE = 23,
             EMFILE = 24, ENOTTY = 25, ENOSPC = 28, ESPIPE = 29, EROFS = 30, EMLINK = 31, EPIPE = 32,
             ERANGE = 34, ENAMETOOLONG = 36, ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, EUSERS = 87,
-            ENOTSOCK = 88, EMSGSIZE = 90, EOPNOTSUPP = 95, ENOBUFS = 105, ETIMEDOUT = 110;
+            ENOTSOCK = 88, EMSGSIZE = 90, EOPNOTSUPP = 95, ENOBUFS = 105, ECONNRESET = 104, ETIMEDOUT = 110, ESTALE = 116, ECANCELED = 125, EPROTO = 71;
 
         private static readonly Dictionary<int, string> Names = new()
         {
@@ -26,7 +26,7 @@ namespace NsPS.Native
             [75] = "EOVERFLOW", [EUSERS] = "EUSERS", [ENOTSOCK] = "ENOTSOCK", [EMSGSIZE] = "EMSGSIZE",
             [92] = "ENOPROTOOPT", [93] = "EPROTONOSUPPORT", [EOPNOTSUPP] = "EOPNOTSUPP", [97] = "EAFNOSUPPORT",
             [98] = "EADDRINUSE", [99] = "EADDRNOTAVAIL", [ENOBUFS] = "ENOBUFS", [ETIMEDOUT] = "ETIMEDOUT",
-            [111] = "ECONNREFUSED", [125] = "ECANCELED",
+            [111] = "ECONNREFUSED", [ECANCELED] = "ECANCELED", [ECONNRESET] = "ECONNRESET", [ESTALE] = "ESTALE", [EPROTO] = "EPROTO",
         };
 
         /// <summary>The symbolic name of an errno value, e.g. "EPERM"; "E&lt;n&gt;" for values outside the table.</summary>

@@ -1,0 +1,30 @@
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using NsPS.Core;
+using NsPS.Discovery;
+using NsPS.Native;
+
+namespace NsPS.Commands
+{
+    /// <summary>Completes -Name with the names of NsPS sets and ip netns names.</summary>
+    public sealed class NameCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            var names = new SortedSet<string>(NameStore.All().Select(s => s.Name));
+            foreach (var n in ProcDirectory.ListNames(NamespaceScanner.NetnsRunDirectory) ?? new List<string>()) names.Add(n);
+            var pattern = WildcardPattern.Get(wordToComplete.Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
+            foreach (var name in names.Where(n => pattern.IsMatch(n)))
+            {
+                string text = name.IndexOfAny(new[] { ' ', '\'', '"', '$', '`', ',', ';', '(', ')', '{', '}', '@', '#' }) >= 0
+                    ? "'" + name.Replace("'", "''") + "'"
+                    : name;
+                yield return new CompletionResult(text, name, CompletionResultType.ParameterValue, name);
+            }
+        }
+    }
+}

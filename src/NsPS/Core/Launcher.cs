@@ -1,0 +1,185 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+using NsPS.Native;
+
+namespace NsPS.Core
+{
+    /// <summary>One JSON report of the launcher (src/launcher/PROTOCOL.md).</summary>
+    internal sealed class LauncherReport
+    {
+        private LauncherReport(JsonElement root) => Root = root;
+
+        public JsonElement Root { get; }
+
+        public string Event => Root.TryGetProperty("event", out var e) ? e.GetString() ?? "" : "";
+
+        public int? Int(string name) => Root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
+
+        public ulong? ULong(string name) => Root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetUInt64() : null;
+
+        public string? String(string name) => Root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+        /// <summary>The "ns" object of a ready report: kind → inode.</summary>
+        public Dictionary<NamespaceType, ulong> Namespaces()
+        {
+            var map = new Dictionary<NamespaceType, ulong>();
+            if (Root.TryGetProperty("ns", out var ns) && ns.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var p in ns.EnumerateObject())
+                {
+                    var kind = Launcher.KindFromName(p.Name);
+                    if (kind != NamespaceType.None && p.Value.ValueKind == JsonValueKind.Number) map[kind] = p.Value.GetUInt64();
+                }
+            }
+            return map;
+        }
+
+        /// <summary>An error report as the exception the cmdlets turn into an ErrorRecord.</summary>
+        public NativeException ToException()
+        {
+            var step = String("step") ?? "launcher";
+            var syscall = String("syscall");
+            var kind = String("ns");
+            var message = String("message");
+            var what = syscall is null ? step : $"{step}: {syscall}";
+            if (kind is not null) what += $" ({kind} namespace)";
+            if (message is not null) what += $": {message}";
+            return new NativeException(what, Int("errno") ?? Errno.EIO);
+        }
+
+        public static LauncherReport Parse(string json)
+        {
+            using var doc = JsonDocument.Parse(json);
+            return new LauncherReport(doc.RootElement.Clone());
+        }
+    }
+
+    /// <summary>
+    /// The module's side of the launcher (src/launcher): starts it with posix_spawn, a private
+    /// SOCK_SEQPACKET channel on its descriptor 3, sends one request and reads its reports.
+    /// </summary>
+    internal sealed class Launcher : IDisposable
+    {
+        private int _channel;
+        private bool _reaped;
+
+        private Launcher(int pid, int channel)
+        {
+            Pid = pid;
+            _channel = channel;
+        }
+
+        public int Pid { get; }
+
+        /// <summary>The wait status once the launcher has ended.</summary>
+        public int? Status { get; private set; }
+
+        /// <summary>The launcher binary shipped beside NsPS.dll.</summary>
+        public static string BinaryPath =>
+            Path.Combine(Path.GetDirectoryName(typeof(Launcher).Assembly.Location) ?? ".", "nsps-launcher");
+
+        /// <summary>Request and report names of the kinds ("mount", "net", ...).</summary>
+        public static string KindName(NamespaceType type) => type == NamespaceType.Mount ? "mount" : NamespaceKinds.LinkName(type);
+
+        public static NamespaceType KindFromName(string name) => name == "mount" ? NamespaceType.Mount : NamespaceKinds.FromLinkName(name);
+
+        public static Launcher Start(StandardStreams streams, Action<string>? verbose)
+        {
+            var path = BinaryPath;
+            if (!File.Exists(path)) throw new NativeException("find the launcher", Errno.ENOENT, path);
+            var (mine, theirs) = ProcessControl.SeqPacketPair();
+            try
+            {
+                int pid = ProcessControl.Spawn(path, new[] { "nsps-launcher" }, theirs, streams);
+                verbose?.Invoke($"posix_spawn {path}: launcher pid {pid}, channel on its descriptor 3.");
+                return new Launcher(pid, mine);
+            }
+            catch
+            {
+                Sys.Close(mine);
+                throw;
+            }
+            finally
+            {
+                Sys.Close(theirs);
+            }
+        }
+
+        /// <summary>Sends one request: key=value lines, values escaped (\\ and \n) as PROTOCOL.md says.</summary>
+        public void Send(IEnumerable<KeyValuePair<string, string>> request)
+        {
+            var sb = new StringBuilder();
+            foreach (var (key, value) in request)
+            {
+                if (value.IndexOf('\0') >= 0) throw new ArgumentException($"The value of {key} must not contain NUL characters.");
+                sb.Append(key).Append('=').Append(value.Replace("\\", "\\\\").Replace("\n", "\\n")).Append('\n');
+            }
+            ProcessControl.Send(_channel, sb.ToString());
+        }
+
+        /// <summary>Sends a control word ("continue", "abort").</summary>
+        public void Send(string control) => ProcessControl.Send(_channel, control);
+
+        /// <summary>The next report; null when the launcher closed the channel (then <see cref="WaitExit"/> tells why).</summary>
+        public LauncherReport? Receive(int timeoutMs = 30000, Func<bool>? cancelled = null)
+        {
+            var text = ProcessControl.Receive(_channel, timeoutMs, cancelled);
+            return text is null ? null : LauncherReport.Parse(text);
+        }
+
+        /// <summary>Waits for the launcher process itself to end and returns its wait status.</summary>
+        public int WaitExit()
+        {
+            if (!_reaped)
+            {
+                Status = ProcessControl.Wait(Pid, block: true);
+                _reaped = true;
+            }
+            return Status ?? 0;
+        }
+
+        /// <summary>A launcher that ended without a report: its exit status or signal as an exception.</summary>
+        public NativeException Vanished()
+        {
+            int status = WaitExit();
+            var code = ProcessControl.ExitCode(status);
+            return code is int c
+                ? new NativeException($"the launcher ended without a report (exit status {c})", Errno.EPROTO)
+                : new NativeException($"the launcher was killed by signal {ProcessControl.TermSignal(status)}", Errno.ECANCELED);
+        }
+
+        /// <summary>Hands the channel over (to keep an unnamed holder alive); the caller now owns it.</summary>
+        public int ReleaseChannel()
+        {
+            int fd = _channel;
+            _channel = -1;
+            return fd;
+        }
+
+        public void Dispose()
+        {
+            if (_channel >= 0)
+            {
+                Sys.Close(_channel);
+                _channel = -1;
+            }
+            if (!_reaped)
+            {
+                // Closing the channel makes the launcher give up; make sure it is gone and reaped.
+                if (ProcessControl.Wait(Pid, block: false) is int status)
+                {
+                    Status = status;
+                }
+                else
+                {
+                    Tmds.Linux.LibC.kill(Pid, 9);
+                    Status = ProcessControl.Wait(Pid, block: true);
+                }
+                _reaped = true;
+            }
+        }
+    }
+}

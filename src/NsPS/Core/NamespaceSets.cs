@@ -1,0 +1,182 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using NsPS.Discovery;
+using NsPS.Native;
+
+namespace NsPS
+{
+    /// <summary>Mount propagation of / in a new mount namespace (as unshare --propagation).</summary>
+    public enum Propagation
+    {
+        Private,
+        Slave,
+        Shared,
+        Unchanged,
+    }
+}
+
+namespace NsPS.Core
+{
+    /// <summary>What New-Namespace asks the launcher to make.</summary>
+    internal sealed class CreateOptions
+    {
+        public NamespaceType Types { get; set; }
+        public string? Name { get; set; }
+        public string? Hostname { get; set; }
+        public string? DomainName { get; set; }
+        public Propagation? Propagation { get; set; }
+        public bool MountProc { get; set; }
+        public TimeSpan? MonotonicOffset { get; set; }
+        public TimeSpan? BoottimeOffset { get; set; }
+
+        /// <summary>Writes the id maps of the new user namespace from outside, given the pid the launcher reports.</summary>
+        public Action<int>? WriteMaps { get; set; }
+    }
+
+    /// <summary>A set failed to be made; <see cref="Inner"/> says why (kernel errors as NativeException).</summary>
+    internal sealed class CreateFailedException : Exception
+    {
+        public CreateFailedException(string step, Exception inner) : base(inner.Message, inner) => Step = step;
+        public string Step { get; }
+    }
+
+    /// <summary>Creating and removing sets of namespaces held by a holder process.</summary>
+    internal static class NamespaceSets
+    {
+        /// <summary>
+        /// Makes the namespaces: the launcher unshares them, waits while the maps are written from here,
+        /// forks the holder and reports its pid and the namespace ids. A named set is then persisted.
+        /// On any failure nothing is left: no holder, no mount, no name.
+        /// </summary>
+        public static Holder Create(CreateOptions options, Action<string>? verbose, Func<bool>? cancelled)
+        {
+            bool reserved = false;
+            Holder? holder = null;
+            NamedSet? persisted = null;
+            string step = "launch";
+            try
+            {
+                if (options.Name is string name)
+                {
+                    step = "reserve the name";
+                    if (!NameStore.Reserve(name, options.Types)) throw new NameTakenException(name);
+                    reserved = true;
+                }
+                using (var launcher = Launcher.Start(StandardStreams.Null, verbose))
+                {
+                    step = "create";
+                    launcher.Send(Request(options));
+                    verbose?.Invoke($"Launcher request: create {options.Types}{(options.Name is null ? "" : $", named {options.Name}")}.");
+                    while (holder is null)
+                    {
+                        var report = launcher.Receive(30000, cancelled) ?? throw launcher.Vanished();
+                        switch (report.Event)
+                        {
+                            case "userns":
+                                int pid = report.Int("pid") ?? throw new NativeException("userns report without pid", Errno.EPROTO);
+                                step = "map ids";
+                                verbose?.Invoke($"User namespace of process {pid} made; writing its id maps from outside.");
+                                try
+                                {
+                                    options.WriteMaps!(pid);
+                                }
+                                catch
+                                {
+                                    launcher.Send("abort");
+                                    throw;
+                                }
+                                launcher.Send("continue");
+                                step = "create";
+                                break;
+                            case "error":
+                                // A holder already made was killed by the launcher; it is our child: reap it.
+                                if (report.Int("holder") is int dead) ReapKilled(dead);
+                                throw report.ToException();
+                            case "ready":
+                                int holderPid = report.Int("pid") ?? throw new NativeException("ready report without pid", Errno.EPROTO);
+                                var all = report.Namespaces();
+                                var made = NamespaceKinds.Split(options.Types).ToDictionary(t => t, t => all.TryGetValue(t, out var i) ? i : 0UL);
+                                var start = ProcessControl.StartTime(holderPid) ?? throw new NativeException("read the holder's start time", Errno.ESRCH, $"/proc/{holderPid}/stat");
+                                holder = new Holder(holderPid, start, report.ULong("dev") ?? Files.NsfsDevice, made, options.Name);
+                                verbose?.Invoke($"Holder {holderPid} keeps {string.Join(", ", made.Select(p => $"{NamespaceKinds.LinkName(p.Key)}:[{p.Value}]"))}.");
+                                break;
+                            default:
+                                throw new NativeException($"unexpected launcher report '{report.Event}'", Errno.EPROTO);
+                        }
+                    }
+                    launcher.WaitExit();
+                    if (options.Name is null)
+                    {
+                        // The holder ends when this channel closes: with this process, or on Remove-Namespace.
+                        holder.Channel = launcher.ReleaseChannel();
+                        Holder.Register(holder);
+                    }
+                }
+                if (options.Name is not null)
+                {
+                    step = "persist the name";
+                    persisted = NameStore.Persist(holder, verbose);
+                }
+                return holder;
+            }
+            catch (Exception e)
+            {
+                holder?.Stop(verbose);
+                // A holder whose launcher died during setup ends by itself; it is our child.
+                ProcessControl.ReapEndedChildren("nsps-holder");
+                if (reserved) NameStore.Delete(options.Name!, persisted?.Mounts ?? StateMounts(options.Name!), verbose);
+                if (e is NameTakenException || e is OperationCanceledException) throw;
+                throw new CreateFailedException(step, e);
+            }
+        }
+
+        private static void ReapKilled(int pid)
+        {
+            try
+            {
+                using var pidfd = Sys.PidfdOpen(pid);
+                ProcessControl.Reap(pidfd, block: true);
+            }
+            catch (NativeException)
+            {
+                // Already reaped, or not ours.
+            }
+        }
+
+        private static IEnumerable<string> StateMounts(string name) => NameStore.Find(name)?.Mounts ?? new List<string>();
+
+        private static IEnumerable<KeyValuePair<string, string>> Request(CreateOptions o)
+        {
+            yield return new("mode", "create");
+            yield return new("types", string.Join(",", NamespaceKinds.Split(o.Types).Select(Launcher.KindName)));
+            if (o.Hostname is not null) yield return new("hostname", o.Hostname);
+            if (o.DomainName is not null) yield return new("domainname", o.DomainName);
+            if (o.Propagation is Propagation p) yield return new("propagation", p.ToString().ToLowerInvariant());
+            if (o.MountProc) yield return new("mountproc", "1");
+            if (o.MonotonicOffset is TimeSpan m) yield return new("monotonic", Nanoseconds(m));
+            if (o.BoottimeOffset is TimeSpan b) yield return new("boottime", Nanoseconds(b));
+            if (o.WriteMaps is not null) yield return new("waitmap", "1");
+            if (o.Name is not null) yield return new("named", "1");
+        }
+
+        private static string Nanoseconds(TimeSpan t) => (t.Ticks * 100).ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>
+        /// Removes a set: stops its holder, then detaches and deletes its mounts and its state.
+        /// </summary>
+        public static void Remove(Holder holder, NamedSet? named, Action<string>? verbose)
+        {
+            holder.Stop(verbose);
+            if (named is not null) NameStore.Delete(named.Name, named.Mounts, verbose);
+        }
+    }
+
+    /// <summary>A name that is already used by a set (or by ip netns).</summary>
+    internal sealed class NameTakenException : Exception
+    {
+        public NameTakenException(string name) : base($"The name '{name}' is already taken.") => Name = name;
+        public string Name { get; }
+    }
+}
