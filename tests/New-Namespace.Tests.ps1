@@ -143,6 +143,95 @@ Describe 'New-Namespace' {
         }
     }
 
+    Context 'the demos, as a plain user' -Skip:(-not $IsRoot) {
+        BeforeAll {
+            $script:Sandbox = New-UserSandbox
+        }
+        AfterAll {
+            if ($Sandbox) { Remove-Item $Sandbox -Recurse -Force }
+            Remove-Item /tmp/nsps-65534 -Recurse -Force -ErrorAction Ignore
+        }
+
+        It 'User: -MapRootUser gives uid 0 inside, and privileges over the host are still refused' {
+            $r = Invoke-AsUser $Sandbox {
+                $s = New-Namespace -Type User, Uts -MapRootUser
+                $h = $s[0].HolderPid
+                [pscustomobject]@{
+                    Types    = $s.Type -join ','
+                    UidMap   = (Get-Content /proc/$h/uid_map -Raw).Trim() -replace '\s+', ' '
+                    Id       = nsenter -t $h -U --preserve-credentials id -u
+                    # The host's uts namespace belongs to the initial user namespace: root inside is nobody there.
+                    HostName = (nsenter -t $h -U --preserve-credentials hostname nsps-evil 2>&1) -join ' '
+                    OwnName  = $(nsenter -t $h -U --preserve-credentials -u hostname nsps-inside 2>&1; nsenter -t $h -U --preserve-credentials -u hostname) -join " "
+                }
+                $s | Remove-Namespace
+            }
+            $r.Types | Should -Be 'User,Uts'
+            $r.UidMap | Should -Be '0 65534 1'
+            $r.Id | Should -Be '0'
+            $r.HostName | Should -Match 'root|permitted'
+            hostname | Should -Not -Be 'nsps-evil'
+            $r.OwnName | Should -Be 'nsps-inside'
+        }
+
+        It 'PID, Net, IPC, Mount: a rootless sandbox, root inside' {
+            $r = Invoke-AsUser $Sandbox {
+                $s = New-Namespace -Type Pid, Net, Ipc -MountProc -MapRootUser
+                $h = $s[0].HolderPid
+                $dir = Join-Path ([IO.Path]::GetTempPath()) "nsps-user-mnt-$h"
+                New-Item -ItemType Directory $dir | Out-Null
+                [pscustomobject]@{
+                    Types = $s.Type -join ','
+                    Ps    = @(nsenter -t $h -U --preserve-credentials -p -m ps -eo pid=,comm= | ForEach-Object { $_.Trim() })
+                    Links = (nsenter -t $h -U --preserve-credentials -n ip -j link | ConvertFrom-Json).ifname -join ','
+                    Queue = (nsenter -t $h -U --preserve-credentials -i ipcmk -Q) -replace '\D', ''
+                    Mount = (nsenter -t $h -U --preserve-credentials -p -m sh -c "mount -t tmpfs nsps-user-tmpfs $dir && grep -c nsps-user-tmpfs /proc/self/mountinfo")
+                }
+                $s | Remove-Namespace
+                Remove-Item $dir
+            }
+            $r.Types | Should -Be 'Ipc,Mount,Net,Pid,User'
+            $r.Ps | Should -Contain '1 nsps-holder'
+            $r.Ps.Count | Should -Be 2
+            $r.Links | Should -Be 'lo'
+            $r.Queue | Should -Match '^\d+$'
+            ((ipcs -q) -join "`n") | Should -Not -Match "0x[0-9a-f]+\s+$($r.Queue)\s"
+            $r.Mount | Should -Be '1'
+            (Get-Content /proc/self/mountinfo -Raw) | Should -Not -Match 'nsps-user-tmpfs'
+        }
+
+        It 'UTS, Cgroup, Time: host name and clock offsets inside a rootless set, with a user namespace added for the plain user' {
+            $r = Invoke-AsUser $Sandbox {
+                $s = New-Namespace -Type Uts, Cgroup, Time -Hostname rootless -BoottimeOffset ([TimeSpan]::FromDays(2))
+                $h = $s[0].HolderPid
+                [pscustomobject]@{
+                    Types    = $s.Type -join ','
+                    Hostname = nsenter -t $h -U --preserve-credentials -u hostname
+                    Uptime   = [double]((nsenter -t $h -U --preserve-credentials -T cat /proc/uptime) -split ' ')[0] - [double]((Get-Content /proc/uptime) -split ' ')[0]
+                    Cgroup   = (Get-NsInode "/proc/$h/ns/cgroup") -ne (Get-NsInode /proc/self/ns/cgroup)
+                }
+                $s | Remove-Namespace
+            } -Prelude 'function Get-NsInode([string] $Path) { [uint64](stat -L -c %i $Path) }'
+            $r.Types | Should -Be 'Cgroup,Time,User,Uts'
+            $r.Hostname | Should -Be 'rootless'
+            $r.Uptime | Should -BeGreaterThan (2 * 86400 - 5)
+            $r.Cgroup | Should -BeTrue
+        }
+
+        It 'a named rootless set is kept by its holder and recorded in the user''s state folder' {
+            $holder = Invoke-AsUser $Sandbox { (New-Namespace -Type Net -Name mine)[0].HolderPid }
+            try {
+                Test-Path "/proc/$holder" | Should -BeTrue
+                (Get-Item /tmp/nsps-65534/mine/state.json).UnixFileMode.ToString() | Should -Be 'UserWrite, UserRead'
+                $again = Invoke-AsUser $Sandbox { Get-Namespace -Name mine | ForEach-Object { "$($_.Type) $($_.HolderPid)" } }
+                $again | Should -Be @("Net $holder", "User $holder")
+                Invoke-AsUser $Sandbox { Remove-Namespace -Name mine; Test-Path /tmp/nsps-65534/mine } | Should -BeFalse
+                Wait-Gone $holder | Should -BeTrue
+            }
+            finally { if (Test-Path "/proc/$holder") { kill -KILL $holder } }
+        }
+    }
+
     Context 'named sets, as root' -Skip:(-not $IsRoot) {
         It 'a named net namespace is seen by ip netns and nsenter, and found again by name' {
             $name = "$Prefix-net"

@@ -60,9 +60,9 @@ function New-UserSandbox {
 }
 
 # Runs a script block in a pwsh as another user (setpriv drops every privilege) and returns its objects.
-function Invoke-AsUser([string] $Sandbox, [scriptblock] $ScriptBlock, [int] $Uid = 65534, [int] $Gid = 65534) {
+function Invoke-AsUser([string] $Sandbox, [scriptblock] $ScriptBlock, [int] $Uid = 65534, [int] $Gid = 65534, [string] $Prelude = '') {
     $module = Join-Path $Sandbox 'NsPS/NsPS.psd1'
-    $script = "Import-Module '$module'; `$r = & { $ScriptBlock } 2>&1; [System.Management.Automation.PSSerializer]::Serialize(@(`$r), 3)"
+    $script = "Import-Module '$module'; $Prelude; `$r = & { $ScriptBlock } 2>&1; [System.Management.Automation.PSSerializer]::Serialize(@(`$r), 3)"
     $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($script))
     $exe = [Environment]::ProcessPath
     $xml = & setpriv --reuid=$Uid --regid=$Gid --clear-groups --inh-caps=-all --bounding-set=-all -- `
