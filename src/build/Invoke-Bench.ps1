@@ -75,3 +75,32 @@ finally {
     kill -KILL -- "-$($population.Id)" 2>$null
     $population.WaitForExit(10000) | Out-Null
 }
+
+Write-Host ''
+Write-Host '== New-Namespace / Remove-Namespace against ip netns and unshare'
+$i = 0
+$newRemove = Measure-Median {
+    $script:i++
+    New-Namespace -Type Net -Name "nsps-bench-$script:i" | Out-Null
+    Remove-Namespace -Name "nsps-bench-$script:i"
+} -Count 30
+$ipNetns = Measure-Median {
+    $script:i++
+    ip netns add "nsps-bench-$script:i"
+    ip netns delete "nsps-bench-$script:i"
+} -Count 30
+Write-Ratio 'New-Namespace -Name + Remove-Namespace (net)' $newRemove $ipNetns 'ip netns add + delete' 1.2
+
+$unnamed = Measure-Median { New-Namespace -Type Net, Uts, Ipc, Mount, Pid | Remove-Namespace } -Count 30
+$unshare = Measure-Median { unshare --net --uts --ipc --mount --pid --fork true } -Count 30
+Write-Ratio 'New-Namespace -Type Net,Uts,Ipc,Mount,Pid | Remove' $unnamed $unshare 'unshare -nuimp --fork true' 1.0
+$script:sets = @()
+$newOnly = Measure-Median { $script:sets += , (New-Namespace -Type Net, Uts, Ipc, Mount, Pid) } -Count 30
+$script:sets | ForEach-Object { $_ | Remove-Namespace }
+Write-Host ('{0,-58} {1,9:N1} ms' -f 'New-Namespace -Type Net,Uts,Ipc,Mount,Pid alone', $newOnly)
+
+$set = New-Namespace -Type Net, Uts, Ipc, Mount, Pid
+$rss = [int](((Get-Content "/proc/$($set[0].HolderPid)/status") -match '^VmRSS:' | Select-Object -First 1) -replace '\D', '')
+$set | Remove-Namespace
+$verdict = if ([int]$rss -le 1024) { 'meets' } else { 'misses' }
+Write-Host ("holder resident memory: {0} KiB (goal <= 1024 KiB: {1})" -f $rss, $verdict)
