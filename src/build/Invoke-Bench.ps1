@@ -94,9 +94,9 @@ Write-Ratio 'New-Namespace -Name + Remove-Namespace (net)' $newRemove $ipNetns '
 $unnamed = Measure-Median { New-Namespace -Type Net, Uts, Ipc, Mount, Pid | Remove-Namespace } -Count 30
 $unshare = Measure-Median { unshare --net --uts --ipc --mount --pid --fork true } -Count 30
 Write-Ratio 'New-Namespace -Type Net,Uts,Ipc,Mount,Pid | Remove' $unnamed $unshare 'unshare -nuimp --fork true' 1.0
-$script:sets = @()
-$newOnly = Measure-Median { $script:sets += , (New-Namespace -Type Net, Uts, Ipc, Mount, Pid) } -Count 30
-$script:sets | ForEach-Object { $_ | Remove-Namespace }
+$script:made = @()
+$newOnly = Measure-Median { $script:made += , (New-Namespace -Type Net, Uts, Ipc, Mount, Pid) } -Count 30
+$script:made | ForEach-Object { $_ | Remove-Namespace }
 Write-Host ('{0,-58} {1,9:N1} ms' -f 'New-Namespace -Type Net,Uts,Ipc,Mount,Pid alone', $newOnly)
 
 $set = New-Namespace -Type Net, Uts, Ipc, Mount, Pid
@@ -104,3 +104,18 @@ $rss = [int](((Get-Content "/proc/$($set[0].HolderPid)/status") -match '^VmRSS:'
 $set | Remove-Namespace
 $verdict = if ([int]$rss -le 1024) { 'meets' } else { 'misses' }
 Write-Host ("holder resident memory: {0} KiB (goal <= 1024 KiB: {1})" -f $rss, $verdict)
+
+Write-Host ''
+Write-Host '== Enter-Namespace against nsenter'
+New-Namespace -Type Net -Name nsps-bench-enter | Out-Null
+try {
+    $enter = Measure-Median { Enter-Namespace -Name nsps-bench-enter -FilePath /bin/true } -Count 30
+    $nsenter = Measure-Median { & nsenter --net=/run/netns/nsps-bench-enter /bin/true } -Count 30
+    Write-Ratio 'Enter-Namespace -Name x -FilePath /bin/true' $enter $nsenter 'nsenter --net=... /bin/true' 1.0
+    $pwsh = [Environment]::ProcessPath
+    $pwshArgs = @(if ((Split-Path $pwsh -Leaf) -match '^dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+    $block = Measure-Median { Enter-Namespace -Name nsps-bench-enter { 1 } } -Count 5
+    $nsenterPwsh = Measure-Median { & nsenter --net=/run/netns/nsps-bench-enter $pwsh @pwshArgs -NoProfile -c 1 } -Count 5
+    Write-Ratio 'Enter-Namespace -Name x { 1 }' $block $nsenterPwsh 'nsenter --net=... pwsh -c 1' 1.0
+}
+finally { Remove-Namespace -Name nsps-bench-enter }

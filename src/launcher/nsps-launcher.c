@@ -65,6 +65,7 @@ enum step {
 	STEP_SETGID,
 	STEP_SETUID,
 	STEP_CHDIR,
+	STEP_SETPGID,
 	STEP_EXEC,
 	STEP_COUNT
 };
@@ -95,6 +96,7 @@ static const struct step_info {
 	[STEP_SETGID]       = { "setgid",         85 },
 	[STEP_SETUID]       = { "setuid",         86 },
 	[STEP_CHDIR]        = { "chdir",          87 },
+	[STEP_SETPGID]      = { "setpgid",        88 },
 	[STEP_EXEC]         = { "exec",           127 },
 };
 
@@ -112,6 +114,7 @@ struct sync_msg {
 static int fail_fd = -1;   /* in a child: the socket to the parent */
 static pid_t holder_pid = -1; /* create: the holder, the module's child to reap */
 static pid_t child = -1;   /* in a parent: the child to kill on failure */
+static int child_group;    /* enter: the child leads a process group: signal all of it */
 
 /* ---- reports: compact JSON, one object per message ---- */
 
@@ -230,10 +233,18 @@ static int step_status(int step, int err)
 	return steps[step].status;
 }
 
+/* Signals the child, or its whole process group when it leads one. */
+static void signal_child(int sig)
+{
+	if (child_group)
+		kill(-child, sig);
+	kill(child, sig);
+}
+
 static void kill_child(void)
 {
 	if (child > 0) {
-		kill(child, SIGKILL);
+		signal_child(SIGKILL);
 		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
 			;
 		child = -1;
@@ -778,6 +789,13 @@ static noreturn void run_program(const struct request *r, int sync)
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL))
 		die(STEP_SIGNALS, "sigprocmask", -1);
+	if (r->pgroup && setpgid(0, 0))
+		die(STEP_SETPGID, "setpgid", -1);
+	/* If the launcher dies, so does the program: it never outlives its supervisor. */
+	if (prctl(PR_SET_PDEATHSIG, (long)SIGKILL, 0L, 0L, 0L))
+		die(STEP_SIGNALS, "prctl", -1);
+	if (peer_closed(sync))
+		_exit(steps[STEP_ABORT].status);
 	set_credentials(r);
 	if (r->cwd && chdir(r->cwd))
 		die(STEP_CHDIR, "chdir", -1);
@@ -835,7 +853,7 @@ static noreturn void supervise(int sfd)
 		if (!p[0].revents || read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 			continue;
 		if (si.ssi_signo != SIGCHLD) {
-			kill(child, (int)si.ssi_signo);
+			signal_child((int)si.ssi_signo);
 			continue;
 		}
 		if (waitpid(child, &status, WNOHANG) == child &&
@@ -863,6 +881,11 @@ static noreturn void enter(const struct request *r)
 		close(sync[0]);
 		close(sfd);
 		run_program(r, sync[1]);
+	}
+	if (r->pgroup) {
+		/* Also from here, so that the group exists before any signal is passed on. */
+		setpgid(child, child);
+		child_group = 1;
 	}
 	close(sync[1]);
 	if (child_message(sync[0], &m, STEP_EXEC))

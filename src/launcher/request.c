@@ -331,6 +331,11 @@ static int set_cwd(struct request *r, struct parse_ctx *ctx, char *v, size_t len
 	return 0;
 }
 
+static int set_pgroup(struct request *r, struct parse_ctx *ctx, char *v, size_t len)
+{
+	return parse_bool(ctx, v, len, &r->pgroup);
+}
+
 static int set_arg(struct request *r, struct parse_ctx *ctx, char *v, size_t len)
 {
 	if (r->argc == REQUEST_MAX_ARGS)
@@ -375,6 +380,7 @@ static const struct key {
 	{ "uid",         M_ENTER,  0, set_uid },
 	{ "gid",         M_ENTER,  0, set_gid },
 	{ "cwd",         M_ENTER,  0, set_cwd },
+	{ "pgroup",      M_ENTER,  0, set_pgroup },
 	{ "arg",         M_ENTER,  1, set_arg },
 	{ "env",         M_ENTER,  1, set_env },
 };

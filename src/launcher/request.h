@@ -89,6 +89,7 @@ struct request {
 	uid_t uid;
 	gid_t gid;
 	const char *cwd;               /* NULL: not given */
+	int pgroup;                    /* the program leads a process group of its own */
 	size_t argc;
 	const char *argv[REQUEST_MAX_ARGS + 1];  /* NULL terminated */
 	size_t envc;                   /* 0: inherit the environment */

@@ -44,7 +44,7 @@ namespace NsPS.Core
             var syscall = String("syscall");
             var kind = String("ns");
             var message = String("message");
-            var what = syscall is null ? step : $"{step}: {syscall}";
+            var what = syscall is null || syscall == step ? step : $"{step}: {syscall}";
             if (kind is not null) what += $" ({kind} namespace)";
             if (message is not null) what += $": {message}";
             return new NativeException(what, Int("errno") ?? Errno.EIO);
@@ -149,6 +149,19 @@ namespace NsPS.Core
             return code is int c
                 ? new NativeException($"the launcher ended without a report (exit status {c})", Errno.EPROTO)
                 : new NativeException($"the launcher was killed by signal {ProcessControl.TermSignal(status)}", Errno.ECANCELED);
+        }
+
+        /// <summary>The module's end of the channel (to poll it with other descriptors).</summary>
+        public int Channel => _channel;
+
+        /// <summary>Closes the channel: a launcher running a program kills it (and its process group) and exits.</summary>
+        public void CloseChannel()
+        {
+            if (_channel >= 0)
+            {
+                Sys.Close(_channel);
+                _channel = -1;
+            }
         }
 
         /// <summary>Hands the channel over (to keep an unnamed holder alive); the caller now owns it.</summary>

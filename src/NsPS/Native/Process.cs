@@ -47,6 +47,38 @@ namespace NsPS.Native
             return (sv[0], sv[1]);
         }
 
+        /// <summary>poll(2) on several descriptors for input; fills <paramref name="ready"/> with each one's revents. 0 on timeout.</summary>
+        public static int PollInput(ReadOnlySpan<int> fds, Span<short> ready, int timeoutMs)
+        {
+            pollfd* p = stackalloc pollfd[fds.Length];
+            for (int i = 0; i < fds.Length; i++) p[i] = new pollfd { fd = fds[i], events = (short)POLLIN };
+            while (true)
+            {
+                int rc = poll(p, (ulong_t)(ulong)fds.Length, timeoutMs);
+                if (rc < 0 && errno == Errno.EINTR) continue;
+                if (rc < 0) throw new NativeException("poll", errno);
+                for (int i = 0; i < fds.Length; i++) ready[i] = p[i].revents;
+                return rc;
+            }
+        }
+
+        /// <summary>read(2) into a buffer: the count (0 at end of file), or -errno.</summary>
+        public static int Read(int fd, Span<byte> buffer)
+        {
+            fixed (byte* b = buffer)
+            {
+                while (true)
+                {
+                    long n = (long)read(fd, b, (size_t)buffer.Length);
+                    if (n < 0 && errno == Errno.EINTR) continue;
+                    return n < 0 ? -errno : (int)n;
+                }
+            }
+        }
+
+        /// <summary>True when the descriptor is a terminal.</summary>
+        public static bool IsTerminal(int fd) => isatty(fd) == 1;
+
         /// <summary>pipe2(O_CLOEXEC): (read end, write end).</summary>
         public static (int Read, int Write) Pipe()
         {
