@@ -80,3 +80,34 @@ function Invoke-Pwsh([string] $Command) {
     if ($LASTEXITCODE) { throw "pwsh failed ($LASTEXITCODE): $out" }
     $out
 }
+
+# What NsPS can leave on the system: its processes, nsfs mounts, names and state, and this process's
+# descriptors. Compare two snapshots to prove that nothing was left behind.
+function Get-SystemTrace {
+    [pscustomobject]@{
+        Holders   = @(Get-Process nsps-holder -ErrorAction Ignore).Id | Sort-Object
+        Launchers = @(Get-Process nsps-launcher -ErrorAction Ignore).Id | Sort-Object
+        # Ended children of this process that nobody reaped.
+        Zombies   = @(Get-ChildItem /proc/self/task -ErrorAction Ignore | ForEach-Object {
+                (Get-Content "/proc/self/task/$($_.Name)/children" -Raw -ErrorAction Ignore) -split '\s+' | Where-Object { $_ } | ForEach-Object {
+                    $stat = Get-Content "/proc/$_/stat" -Raw -ErrorAction Ignore
+                    if ($stat -and $stat.Substring($stat.LastIndexOf(')') + 2, 1) -eq 'Z') { $_ }
+                }
+            }) | Sort-Object
+        Mounts    = @(Get-Content /proc/self/mountinfo | Where-Object { $_ -match ' - nsfs ' }) | Sort-Object
+        RunNsPS   = @(Get-ChildItem /run/nsps -Force -ErrorAction Ignore).Name | Sort-Object
+        RunNetns  = @(Get-ChildItem /run/netns -Force -ErrorAction Ignore).Name | Sort-Object
+        UserState = @(Get-ChildItem /tmp -Filter 'nsps-*' -Directory -ErrorAction Ignore | Where-Object Name -match '^nsps-\d+$').Name | Sort-Object
+        Fds       = @(Get-ChildItem /proc/self/fd).Count
+    }
+}
+
+# The differences between two traces, one line each (empty when the system is as it was).
+function Compare-SystemTrace($Before, $After, [string[]] $Ignore = @()) {
+    foreach ($p in $Before.PSObject.Properties.Name) {
+        if ($p -in $Ignore) { continue }
+        $a = ($Before.$p | ForEach-Object { "$_" }) -join "`n"
+        $b = ($After.$p | ForEach-Object { "$_" }) -join "`n"
+        if ($a -ne $b) { "${p}: before [$a] after [$b]" }
+    }
+}

@@ -27,6 +27,7 @@ namespace NsPS
             Errno.EPERM or Errno.EACCES => ErrorCategory.PermissionDenied,
             Errno.ENOENT or Errno.ESRCH => ErrorCategory.ObjectNotFound,
             Errno.EINVAL or Errno.ENAMETOOLONG or Errno.ERANGE => ErrorCategory.InvalidArgument,
+            Errno.ENOEXEC => ErrorCategory.InvalidData,
             Errno.ENOSPC or Errno.EUSERS or Errno.EMFILE or Errno.ENFILE => ErrorCategory.LimitsExceeded,
             Errno.ENOMEM or Errno.EAGAIN or Errno.ENOBUFS => ErrorCategory.ResourceUnavailable,
             Errno.EEXIST => ErrorCategory.ResourceExists,

@@ -72,10 +72,12 @@ namespace NsPS.Commands
 
         /// <summary>The uid to run as inside (0 by default when a user namespace is entered).</summary>
         [Parameter]
+        [ValidateRange(0u, 4294967294u)]
         public uint? Uid { get; set; }
 
         /// <summary>The gid to run as inside (0 by default when a user namespace is entered).</summary>
         [Parameter]
+        [ValidateRange(0u, 4294967294u)]
         public uint? Gid { get; set; }
 
         /// <summary>Keep the caller's uid and gid (as they map inside) instead of becoming root in an entered user namespace.</summary>
