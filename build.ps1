@@ -60,7 +60,8 @@ function Build-Module {
     if (Test-Path $moduleOut) { Remove-Item $moduleOut -Recurse -Force }
     New-Item -ItemType Directory $moduleOut | Out-Null
     Copy-Item (Join-Path $root 'NsPS.psd1') $moduleOut
-    Copy-Item (Join-Path $root 'src/NsPS/NsPS.Format.ps1xml'), (Join-Path $root 'src/NsPS/NsPS.Types.ps1xml') $moduleOut
+    Copy-Item (Join-Path $root 'src/NsPS/NsPS.Format.ps1xml'), (Join-Path $root 'src/NsPS/NsPS.Types.ps1xml'), (Join-Path $root 'src/NsPS/NsPS.Assertions.psm1') $moduleOut
+    Copy-Item (Join-Path $root 'LICENSE') $moduleOut
     Copy-Item (Join-Path $publish 'NsPS.dll'), (Join-Path $publish 'Tmds.LibC.dll') $moduleOut
 
     $launcherSource = Get-ChildItem (Join-Path $root 'src/launcher') -Filter *.c -ErrorAction SilentlyContinue
@@ -112,13 +113,16 @@ function Invoke-Tests {
     # Pester: the built module against the real kernel, in a fresh pwsh.
     $pester = Get-PesterModulePath
     $summary = Join-Path $results 'pester.json'
-    $paths = if ($TestPath) { $TestPath | ForEach-Object { if (Test-Path $_) { (Resolve-Path $_).Path } else { Join-Path $root "tests/$_" } } } else { @(Join-Path $root 'tests') }
+    $paths = if ($TestPath) {
+        $TestPath -split ',' | Where-Object { $_ } | ForEach-Object { if (Test-Path $_) { (Resolve-Path $_).Path } else { Join-Path $root "tests/$_" } }
+    } else { @(Join-Path $root 'tests') }
     Invoke-Pwsh -File (Join-Path $root 'src/build/Invoke-PesterRun.ps1') `
-        -PesterPath $pester -TestPath $paths -SummaryPath $summary -ResultPath (Join-Path $results 'pester.xml')
+        -PesterPath $pester -TestPath ($paths -join ",") -SummaryPath $summary -ResultPath (Join-Path $results 'pester.xml')
+    # No summary, or a run that found no test, counts as a failure.
     $pPassed = 0; $pFailed = 1
     if (Test-Path $summary) {
         $s = Get-Content -Raw $summary | ConvertFrom-Json
-        $pPassed = [int]$s.Passed; $pFailed = [int]$s.Failed
+        if ($null -ne $s.Passed -and ([int]$s.Passed + [int]$s.Failed) -gt 0) { $pPassed = [int]$s.Passed; $pFailed = [int]$s.Failed }
     }
 
     Write-Host "xunit: $xPassed passed, $xFailed failed"

@@ -238,7 +238,7 @@ Describe 'New-Namespace' {
             $set = New-Namespace -Type Net, Uts -Name $name -Hostname $name
             try {
                 $set.Name | Should -Be @($name, $name)
-                (ip netns list) -join "`n" | Should -Match "^$name\b"
+                (ip netns list) | Where-Object { $_ -match "^$name\b" } | Should -Not -BeNullOrEmpty
                 (nsenter --net=/run/netns/$name ip -j link | ConvertFrom-Json).ifname | Should -Be 'lo'
                 (ip netns exec $name ip -j link | ConvertFrom-Json).ifname | Should -Be 'lo'
                 (nsenter --uts=/run/nsps/$name/uts hostname) | Should -Be $name
@@ -249,7 +249,7 @@ Describe 'New-Namespace' {
             }
             finally { Remove-Namespace -Name $name }
             Get-Trace $set[0].HolderPid $name | Should -BeNullOrEmpty
-            (ip netns list) -join "`n" | Should -Not -Match "^$name\b"
+            (ip netns list) | Where-Object { $_ -match "^$name\b" } | Should -BeNullOrEmpty
         }
 
         It 'a named set outlives the session that made it and is found from a new one' {
@@ -392,7 +392,7 @@ Describe 'Remove-Namespace' {
         $name = "$Prefix-ipdel"
         ip netns add $name
         Remove-Namespace -Name $name
-        (ip netns list) -join "`n" | Should -Not -Match "^$name\b"
+        (ip netns list) | Where-Object { $_ -match "^$name\b" } | Should -BeNullOrEmpty
         Get-Trace 0 $name | Should -BeNullOrEmpty
     }
 

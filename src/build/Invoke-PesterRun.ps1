@@ -11,7 +11,7 @@ param(
 $ErrorActionPreference = 'Stop'
 Import-Module $PesterPath -Force
 $config = New-PesterConfiguration
-$config.Run.Path = $TestPath
+$config.Run.Path = @($TestPath -split ",")
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'
 if ($ResultPath) {

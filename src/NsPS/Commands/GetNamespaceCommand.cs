@@ -28,12 +28,14 @@ namespace NsPS.Commands
         [Parameter(Mandatory = true, ParameterSetName = ProcessSet, ValueFromPipelineByPropertyName = true)]
         [Alias("Id", "Pid")]
         [ValidateRange(1, int.MaxValue)]
+        [ArgumentCompleter(typeof(ProcessIdCompleter))]
         public int[]? ProcessId { get; set; }
 
         /// <summary>Named namespaces (NsPS names and ip netns names); wildcards allowed.</summary>
         [Parameter(Mandatory = true, ParameterSetName = NameSet)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(NameCompleter))]
         public string[]? Name { get; set; }
 
         /// <summary>Namespace files: /proc/PID/ns/KIND, bind mounts such as /run/netns/NAME, /proc/PID/fd/N.</summary>
@@ -45,6 +47,14 @@ namespace NsPS.Commands
         [Parameter(ParameterSetName = AllSet)]
         [Alias("Inode")]
         public ulong[]? NamespaceId { get; set; }
+
+        /// <summary>Writes the namespaces in tree order, as lsns --tree: by owning user namespace, or by parent.</summary>
+        [Parameter]
+        public NamespaceRelation Tree { get; set; }
+
+        private bool AsTree => MyInvocation.BoundParameters.ContainsKey(nameof(Tree));
+
+        private readonly List<Namespace> _tree = new();
 
         private NamespaceType TypeFilter => Type is { Length: > 0 } ? Type.Aggregate(NamespaceType.None, (a, t) => a | t) : NamespaceType.All;
 
@@ -107,8 +117,28 @@ namespace NsPS.Commands
         private void Emit(Namespace ns)
         {
             if ((ns.Type & TypeFilter) == 0) return;
-            if (_written.Add((ns.Type, ns.Id))) WriteObject(ns);
+            if (!_written.Add((ns.Type, ns.Id))) return;
+            if (AsTree) _tree.Add(ns);
+            else WriteObject(ns);
         }
+
+        protected override void EndProcessing()
+        {
+            if (!AsTree || _tree.Count == 0) return;
+            WriteVerbose($"Arranging {_tree.Count} namespaces by {Tree.ToString().ToLowerInvariant()}, with the namespaces that connect them.");
+            foreach (var node in NamespaceTree.Build(_tree, _snapshot ?? _tree, Tree))
+            {
+                // The same object, with its place in the tree; the type name selects the tree's table view.
+                var item = new PSObject(node.Namespace);
+                item.TypeNames.Insert(0, TreeTypeName);
+                item.Properties.Add(new PSNoteProperty("TreeDepth", node.Depth));
+                item.Properties.Add(new PSNoteProperty("Tree", node.Label));
+                WriteObject(item);
+            }
+        }
+
+        /// <summary>The type name of a namespace written by -Tree (Format.ps1xml has its table view).</summary>
+        public const string TreeTypeName = "NsPS.Namespace#Tree";
 
         private void ForProcess(List<Namespace> all, int pid)
         {

@@ -237,8 +237,11 @@ namespace NsPS.Commands
                     : step.StartsWith("mountproc", StringComparison.Ordinal) ? "MountProcFailed"
                     : step.StartsWith("propagation", StringComparison.Ordinal) ? "PropagationFailed"
                     : e.Step == "persist the name" ? "PersistFailed"
+                    : e.Step == "reserve the name" ? "StateFolderRefused"
                     : "CreateFailed";
-                return ErrorFactory.FromNative(n, id, types, Hint(n));
+                return ErrorFactory.FromNative(n, id, types, id == "StateFolderRefused"
+                    ? $"The folder of named sets ({NameStore.Root}) must be a real folder owned by this user and writable by no one else; remove what is there and try again."
+                    : Hint(n));
             }
             if (e.InnerException is OperationCanceledException) return ErrorFactory.Create(e, "Stopped", ErrorCategory.OperationStopped, types, "The creation was stopped; nothing was left behind.");
             return ErrorFactory.Create(e.InnerException ?? e, "CreateFailed", ErrorCategory.NotSpecified, types, "See the inner error.");

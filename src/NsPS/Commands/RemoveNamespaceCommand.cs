@@ -45,6 +45,15 @@ namespace NsPS.Commands
                 RemoveNamed(set, name);
                 return;
             }
+            if (NameStore.Exists(name))
+            {
+                // A set whose creation was cut short (its process killed) left its folder without state.
+                if (!ShouldProcess($"namespace set '{name}' (left unfinished)", "Remove")) return;
+                WriteVerbose($"'{name}' has no state: removing what an interrupted New-Namespace left.");
+                try { NameStore.Delete(name, Array.Empty<string>(), WriteVerbose); }
+                catch (NativeException e) { WriteError(ErrorFactory.FromNative(e, "RemoveFailed", name)); }
+                return;
+            }
             if (NameStore.Privileged && NameStore.Problem(name) is null && File.Exists(Path.Combine(NameStore.NetnsDirectory, name)))
             {
                 RemoveNetns(name);

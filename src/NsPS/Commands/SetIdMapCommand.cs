@@ -30,6 +30,7 @@ namespace NsPS.Commands
         [Parameter(Mandatory = true, ParameterSetName = ProcessSubordinateSet, ValueFromPipelineByPropertyName = true)]
         [Alias("Id", "Pid")]
         [ValidateRange(1, int.MaxValue)]
+        [ArgumentCompleter(typeof(ProcessIdCompleter))]
         public int ProcessId { get; set; }
 
         /// <summary>The uid map: "inside outside count" entries.</summary>

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using Tmds.Linux;
-using static Tmds.Linux.LibC;
+using static NsPS.Native.Libc;
 
 namespace NsPS.Native
 {
@@ -29,7 +29,7 @@ namespace NsPS.Native
             byte* buffer = stackalloc byte[16384];
             while (true)
             {
-                long n = (long)syscall(SysNo.Getdents64, fd, buffer, 16384);
+                long n = (long)syscall(SysNo.Getdents64, fd, (long)buffer, 16384);
                 if (n < 0) return -errno;
                 if (n == 0) return 0;
                 long offset = 0;

@@ -37,7 +37,7 @@ namespace NsPS.Native
         {
             byte* buffer = stackalloc byte[256];
             // Tmds.LibC binds the XSI strerror_r: 0 and the message in the buffer.
-            return Tmds.Linux.LibC.strerror_r(errno, buffer, 256) == 0 ? new string((sbyte*)buffer) : Name(errno);
+            return Libc.strerror_r(errno, buffer, 256) == 0 ? new string((sbyte*)buffer) : Name(errno);
         }
     }
 }

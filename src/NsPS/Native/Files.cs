@@ -1,7 +1,7 @@
 using System;
 using System.Text;
 using Tmds.Linux;
-using static Tmds.Linux.LibC;
+using static NsPS.Native.Libc;
 
 namespace NsPS.Native
 {
@@ -17,7 +17,7 @@ namespace NsPS.Native
             var c = Sys.CPath(path);
             fixed (byte* p = c)
             {
-                if (mkdir(p, (mode_t)mode) == 0) return true;
+                if (mkdir(p, (uint)mode) == 0) return true;
                 if (errno == Errno.EEXIST) return false;
                 throw new NativeException("mkdir", errno, path);
             }
@@ -40,7 +40,7 @@ namespace NsPS.Native
         {
             var c = Sys.CPath(path);
             int fd;
-            fixed (byte* p = c) fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
+            fixed (byte* p = c) fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (uint)mode);
             if (fd < 0) throw new NativeException("create", errno, path);
             close(fd);
         }
@@ -52,14 +52,14 @@ namespace NsPS.Native
             Unlink(temp);
             var c = Sys.CPath(temp);
             int fd;
-            fixed (byte* p = c) fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
+            fixed (byte* p = c) fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (uint)mode);
             if (fd < 0) throw new NativeException("create", errno, temp);
             try
             {
                 var bytes = Encoding.UTF8.GetBytes(text);
                 fixed (byte* b = bytes)
                 {
-                    long n = (long)write(fd, b, (size_t)bytes.Length);
+                    long n = (long)write(fd, b, (nuint)bytes.Length);
                     if (n != bytes.Length) throw new NativeException("write", n < 0 ? errno : Errno.EIO, temp);
                 }
             }
@@ -95,7 +95,7 @@ namespace NsPS.Native
                 {
                     while (length < buffer.Length)
                     {
-                        long n = (long)read(fd, b + length, (size_t)(buffer.Length - length));
+                        long n = (long)read(fd, b + length, (nuint)(buffer.Length - length));
                         if (n < 0 && errno == Errno.EINTR) continue;
                         if (n < 0) throw new NativeException("read", errno, path);
                         if (n == 0) break;

@@ -2,7 +2,7 @@ using System;
 using System.Globalization;
 using System.Text;
 using Tmds.Linux;
-using static Tmds.Linux.LibC;
+using static NsPS.Native.Libc;
 
 namespace NsPS.Native
 {
@@ -95,7 +95,7 @@ namespace NsPS.Native
             while (length < buffer.Length)
             {
                 long n;
-                fixed (byte* b = buffer) n = read(fd.Value, b + length, (size_t)(buffer.Length - length));
+                fixed (byte* b = buffer) n = read(fd.Value, b + length, (nuint)(buffer.Length - length));
                 if (n < 0)
                 {
                     if (errno == Errno.EINTR) continue;
@@ -125,7 +125,7 @@ namespace NsPS.Native
             var bytes = Encoding.ASCII.GetBytes(text);
             using var fd = OpenForWriting(process, name);
             long n;
-            fixed (byte* b = bytes) n = write(fd.Value, b, (size_t)bytes.Length);
+            fixed (byte* b = bytes) n = write(fd.Value, b, (nuint)bytes.Length);
             if (n < 0) throw new NativeException("write", errno, fd.Path);
             // A /proc map file takes all of it or fails; a short count would leave the map cut.
             if (n != bytes.Length) throw new NativeException($"write (wrote {n} of {bytes.Length} bytes)", Errno.EIO, fd.Path);

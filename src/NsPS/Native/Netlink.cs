@@ -1,6 +1,6 @@
 using System;
 using Tmds.Linux;
-using static Tmds.Linux.LibC;
+using static NsPS.Native.Libc;
 
 namespace NsPS.Native
 {

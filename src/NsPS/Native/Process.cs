@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Text;
 using Tmds.Linux;
-using static Tmds.Linux.LibC;
+using static NsPS.Native.Libc;
 
 namespace NsPS.Native
 {
@@ -54,7 +54,7 @@ namespace NsPS.Native
             for (int i = 0; i < fds.Length; i++) p[i] = new pollfd { fd = fds[i], events = (short)POLLIN };
             while (true)
             {
-                int rc = poll(p, (ulong_t)(ulong)fds.Length, timeoutMs);
+                int rc = poll(p, (nuint)fds.Length, timeoutMs);
                 if (rc < 0 && errno == Errno.EINTR) continue;
                 if (rc < 0) throw new NativeException("poll", errno);
                 for (int i = 0; i < fds.Length; i++) ready[i] = p[i].revents;
@@ -69,7 +69,7 @@ namespace NsPS.Native
             {
                 while (true)
                 {
-                    long n = (long)read(fd, b, (size_t)buffer.Length);
+                    long n = (long)read(fd, b, (nuint)buffer.Length);
                     if (n < 0 && errno == Errno.EINTR) continue;
                     return n < 0 ? -errno : (int)n;
                 }
@@ -235,7 +235,7 @@ namespace NsPS.Native
         /// <summary>pidfd_send_signal(2): a signal that cannot reach a recycled pid.</summary>
         public static void Signal(FileDescriptor pidfd, int signal)
         {
-            long rc = (long)syscall(SysNo.PidfdSendSignal, pidfd.Value, signal, (void*)null, 0);
+            long rc = (long)syscall(SysNo.PidfdSendSignal, pidfd.Value, signal, 0L, 0L);
             if (rc < 0 && errno != Errno.ESRCH) throw new NativeException("pidfd_send_signal", errno, pidfd.Path);
         }
 
@@ -260,7 +260,7 @@ namespace NsPS.Native
             {
                 while (true)
                 {
-                    long n = (long)send(fd, b, (size_t)bytes.Length, MSG_NOSIGNAL);
+                    long n = (long)send(fd, b, (nuint)bytes.Length, MSG_NOSIGNAL);
                     if (n == bytes.Length) return;
                     if (n < 0 && errno == Errno.EINTR) continue;
                     throw new NativeException("send", n < 0 ? errno : Errno.EMSGSIZE, "launcher channel");

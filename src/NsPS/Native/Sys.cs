@@ -2,7 +2,7 @@ using System;
 using System.Runtime.InteropServices;
 using System.Text;
 using Tmds.Linux;
-using static Tmds.Linux.LibC;
+using static NsPS.Native.Libc;
 
 namespace NsPS.Native
 {
@@ -44,7 +44,7 @@ namespace NsPS.Native
             fixed (byte* p = cpath)
             fixed (byte* b = buffer)
             {
-                long n = readlink(p, b, (size_t)buffer.Length);
+                long n = readlink(p, b, (nuint)buffer.Length);
                 return n < 0 ? -errno : (int)n;
             }
         }
@@ -75,7 +75,7 @@ namespace NsPS.Native
             fixed (byte* p = cname)
             fixed (byte* b = buffer)
             {
-                long n = readlinkat(dirfd, p, b, (size_t)buffer.Length);
+                long n = readlinkat(dirfd, p, b, (nuint)buffer.Length);
                 return n < 0 ? -errno : (int)n;
             }
         }
@@ -120,7 +120,7 @@ namespace NsPS.Native
         {
             // struct statfs starts with f_type (long) on 64-bit Linux; 120 bytes in all.
             long* buf = stackalloc long[16];
-            long rc = (long)syscall(SysNo.Fstatfs, fd.Value, buf);
+            long rc = (long)syscall(SysNo.Fstatfs, fd.Value, (long)buf);
             if (rc != 0) throw new NativeException("fstatfs", errno, fd.Path);
             return buf[0];
         }
@@ -200,7 +200,7 @@ namespace NsPS.Native
                 {
                     if (length == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
                     long n;
-                    fixed (byte* b = buffer) n = read(fd, b + length, (size_t)(buffer.Length - length));
+                    fixed (byte* b = buffer) n = read(fd, b + length, (nuint)(buffer.Length - length));
                     if (n < 0) { if (errno == Errno.EINTR) continue; err = errno; return null; }
                     if (n == 0) break;
                     length += (int)n;

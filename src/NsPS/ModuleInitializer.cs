@@ -1,0 +1,57 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using NsPS.Native;
+
+namespace NsPS
+{
+    /// <summary>
+    /// Runs when Import-Module loads NsPS: refuses, in one sentence, a system that has no Linux
+    /// namespaces to show, before any cmdlet can fail in a stranger way.
+    /// </summary>
+    public sealed class ModuleInitializer : IModuleAssemblyInitializer
+    {
+        /// <summary>The folder of the calling process's namespace files.</summary>
+        internal const string NamespaceDirectory = "/proc/self/ns";
+
+        public void OnImport()
+        {
+            if (Problem(RuntimeInformation.IsOSPlatform(OSPlatform.Linux), RuntimeInformation.OSDescription, NamespaceDirectory) is string problem)
+                throw new PlatformNotSupportedException(problem);
+        }
+
+        /// <summary>What keeps NsPS from working here, as one sentence, or null when nothing does.</summary>
+        internal static string? Problem(bool isLinux, string osDescription, string namespaceDirectory)
+        {
+            if (!isLinux)
+                return $"NsPS works only on Linux, because namespaces are a feature of the Linux kernel, and this system is {osDescription.Trim()}.";
+            return LinuxProblem(namespaceDirectory);
+        }
+
+        // Kept apart so that nothing of the interop core is touched (or even compiled) on another system.
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static string? LinuxProblem(string namespaceDirectory)
+        {
+            string? first = Directory.Exists(namespaceDirectory)
+                ? Directory.EnumerateFileSystemEntries(namespaceDirectory).OrderBy(p => p, StringComparer.Ordinal).FirstOrDefault()
+                : null;
+            if (first is null)
+                return $"NsPS needs the namespace files of {namespaceDirectory}, which this system does not have: mount procfs on /proc, on a Linux kernel built with namespaces.";
+            try
+            {
+                using var fd = Sys.Open(first);
+                if (Sys.FsType(fd) != Sys.NsfsMagic)
+                    return $"NsPS needs {namespaceDirectory} to hold nsfs namespace files, and {first} is not one: mount procfs on /proc.";
+                Sys.NsGetType(fd);
+            }
+            catch (NativeException e)
+            {
+                return $"NsPS needs a Linux kernel that answers namespace requests on {namespaceDirectory} (Linux 4.11 or later), and {e.Message}.";
+            }
+            return null;
+        }
+    }
+}
