@@ -6,13 +6,14 @@
     Test:  builds, then runs the xunit tests and the Pester tests against the built module, and ends
            with one line "N passed, N failed" counting both.
     Bench: builds, then runs the benchmarks against the real tools (lsns, ip netns, unshare, nsenter).
+    Soak:  builds, then runs the reliability suite with 500 cycles instead of 50.
     A failing step stops the script with a non-zero exit code.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Bench')]
+    [ValidateSet('Build', 'Test', 'Bench', 'Soak')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -137,6 +138,12 @@ switch ($Task) {
     }
     'Test' {
         Build-Module
+        Invoke-Tests
+    }
+    'Soak' {
+        Build-Module
+        $env:NSPS_CYCLES = '500'
+        $TestPath = @('Reliability.Tests.ps1')
         Invoke-Tests
     }
     'Bench' {
