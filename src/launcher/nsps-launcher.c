@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <stdnoreturn.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -148,7 +149,7 @@ static void json_quote(struct json *j, const char *s)
 			json_putc(j, '\\');
 			json_putc(j, (char)c);
 		} else if (c < 0x20) {
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			(void)snprintf(esc, sizeof(esc), "\\u%04x", c);
 			json_puts(j, esc);
 		} else {
 			json_putc(j, (char)c);
@@ -177,7 +178,7 @@ static void json_int(struct json *j, const char *key, int64_t value)
 	char num[24];
 
 	json_key(j, key);
-	snprintf(num, sizeof(num), "%" PRId64, value);
+	(void)snprintf(num, sizeof(num), "%" PRId64, value);
 	json_puts(j, num);
 }
 
@@ -186,7 +187,7 @@ static void json_uint(struct json *j, const char *key, uint64_t value)
 	char num[24];
 
 	json_key(j, key);
-	snprintf(num, sizeof(num), "%" PRIu64, value);
+	(void)snprintf(num, sizeof(num), "%" PRIu64, value);
 	json_puts(j, num);
 }
 
@@ -276,7 +277,7 @@ static noreturn void die_errno(int step, const char *syscall, int kind, int err)
 		struct sync_msg m = { .ok = 0, .step = step, .kind = kind, .err = err };
 
 		if (syscall)
-			snprintf(m.syscall, sizeof(m.syscall), "%s", syscall);
+			(void)snprintf(m.syscall, sizeof(m.syscall), "%s", syscall);
 		send(fail_fd, &m, sizeof(m), MSG_NOSIGNAL);
 		_exit(step_status(step, err));
 	}
@@ -305,6 +306,8 @@ static void close_other_fds(void)
 	dir = opendir("/proc/self/fd");
 	if (!dir)
 		die(STEP_INIT, "opendir", -1);
+	/* readdir_r is deprecated (glibc 2.24); this process has one thread. */
+	/* cppcheck-suppress readdirCalled */
 	while ((e = readdir(dir)) != NULL) {
 		char *end;
 		long fd = strtol(e->d_name, &end, 10);
@@ -316,6 +319,28 @@ static void close_other_fds(void)
 	closedir(dir);
 }
 
+/*
+ * Descriptors 0, 1 and 2 are open (on /dev/null where the caller left one
+ * closed), so that no descriptor of the launcher's own takes their place:
+ * enter closes 0, 1 and 2 once the program runs, and the holder and the
+ * program inherit them.
+ */
+static void open_std_fds(void)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		int opened;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor is fd: those below it are open. */
+		opened = open("/dev/null", O_RDWR | O_NOCTTY);
+		if (opened < 0)
+			die(STEP_INIT, "open", -1);
+		if (opened != fd)
+			die_errno(STEP_INIT, "open", -1, EBADF);
+	}
+}
+
 /* Signal dispositions and mask as after a clean exec (.NET ignores SIGPIPE). */
 static void reset_signals(void)
 {
@@ -323,7 +348,7 @@ static void reset_signals(void)
 
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);  /* fails harmlessly for reserved ones */
+			(void)signal(sig, SIG_DFL);  /* fails harmlessly for reserved ones */
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL))
 		die(STEP_SIGNALS, "sigprocmask", -1);
@@ -341,6 +366,7 @@ static void init_process(void)
 	if (getsockopt(CHANNEL_FD, SOL_SOCKET, SO_DOMAIN, &domain, &len) ||
 	    domain != AF_UNIX)
 		_exit(steps[STEP_CHANNEL].status);
+	open_std_fds();
 	if (fcntl(CHANNEL_FD, F_SETFD, FD_CLOEXEC))
 		die(STEP_INIT, "fcntl", -1);
 	close_other_fds();
@@ -453,15 +479,21 @@ static void wait_for_map(void)
 	}
 }
 
-static int format_offset(char *buf, size_t size, const char *clock, int64_t ns)
+/* Appends "clock seconds nanoseconds\n" to buf, which always has room (the
+ * two lines take at most 63 bytes). */
+static void format_offset(char *buf, size_t size, size_t *len, const char *clock, int64_t ns)
 {
 	int64_t sec = ns / 1000000000, nsec = ns % 1000000000;
+	int n;
 
 	if (nsec < 0) {
 		nsec += 1000000000;
 		sec--;
 	}
-	return snprintf(buf, size, "%s %" PRId64 " %" PRId64 "\n", clock, sec, nsec);
+	n = snprintf(buf + *len, size - *len, "%s %" PRId64 " %" PRId64 "\n", clock, sec, nsec);
+	if (n < 0 || (size_t)n >= size - *len)
+		die_errno(STEP_TIME_OFFSETS, NULL, NS_TIME, EOVERFLOW);
+	*len += (size_t)n;
 }
 
 /* Offsets must be written before any process is in the time namespace. */
@@ -473,9 +505,9 @@ static void write_time_offsets(const struct request *r)
 	int fd;
 
 	if (r->has_monotonic)
-		len += (size_t)format_offset(buf, sizeof(buf), "monotonic", r->monotonic);
+		format_offset(buf, sizeof(buf), &len, "monotonic", r->monotonic);
 	if (r->has_boottime)
-		len += (size_t)format_offset(buf + len, sizeof(buf) - len, "boottime", r->boottime);
+		format_offset(buf, sizeof(buf), &len, "boottime", r->boottime);
 	fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		die(STEP_TIME_OFFSETS, "open", NS_TIME);
@@ -533,7 +565,7 @@ static void read_ns_ids(struct sync_msg *m)
 		char path[64];
 		struct stat st;
 
-		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_kinds[k].proc);
+		(void)snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_kinds[k].proc);
 		if (stat(path, &st))
 			die(STEP_NSID, "stat", k);
 		m->dev = (uint64_t)st.st_dev;
@@ -914,6 +946,12 @@ int main(void)
 	len = receive(msg, sizeof(msg));
 	if (len == 0)
 		_exit(steps[STEP_CHANNEL].status);
+	/* Started set-user-id, set-group-id or with file capabilities, the
+	 * launcher would act with more rights than its caller: it never does.
+	 * (Refused once the request is read, so that the module's send of it
+	 * cannot fail and the module reads this report.) */
+	if (getauxval(AT_SECURE))
+		die_errno(STEP_INIT, NULL, -1, EPERM);
 	if (parse_request(msg, len < sizeof(msg) ? len : sizeof(msg), &req, why, sizeof(why)))
 		die_request(why);
 	if (req.mode == MODE_CREATE)

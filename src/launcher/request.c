@@ -37,10 +37,10 @@ static int fail(struct parse_ctx *ctx, const char *reason, const char *detail)
 	char where[64] = "";
 
 	if (ctx->line && ctx->key)
-		snprintf(where, sizeof(where), "line %zu: %s: ", ctx->line, ctx->key);
+		(void)snprintf(where, sizeof(where), "line %zu: %s: ", ctx->line, ctx->key);
 	else if (ctx->line)
-		snprintf(where, sizeof(where), "line %zu: ", ctx->line);
-	snprintf(ctx->err, ctx->errlen, "%s%s%s%s", where, reason,
+		(void)snprintf(where, sizeof(where), "line %zu: ", ctx->line);
+	(void)snprintf(ctx->err, ctx->errlen, "%s%s%s%s", where, reason,
 		 detail ? " " : "", detail ? detail : "");
 	return -1;
 }
