@@ -108,7 +108,8 @@ namespace NsPS.Commands
             {
                 var scanner = new NamespaceScanner(WriteVerbose);
                 WriteVerbose("Walking /proc: processes, threads, open descriptors and the mounts of every mount namespace.");
-                _snapshot = scanner.Scan();
+                // A tree needs the owners and parents of what it shows; otherwise only the kinds asked for are read.
+                _snapshot = scanner.Scan(AsTree ? NamespaceType.All : TypeFilter);
                 WriteVerbose($"Found {_snapshot.Count} namespaces; {scanner.SkippedProcesses} processes could not be read.");
             }
             return _snapshot;

@@ -37,12 +37,20 @@ namespace NsPS.Discovery
 
         public static string NsPSRunDirectory { get; set; } = "/run/nsps";
 
+        /// <summary>How many threads walk /proc; null: one per core (up to four) on a machine with many processes.</summary>
+        internal static int? Workers { get; set; }
+
         /// <summary>Processes that could not be read (another user's, or gone during the walk).</summary>
         public int SkippedProcesses { get; private set; }
 
         /// <summary>Walks the system and returns one object per distinct namespace, ordered by type then id.</summary>
-        public List<Namespace> Scan()
+        public List<Namespace> Scan() => Scan(NamespaceType.All);
+
+        /// <summary>As <see cref="Scan()"/>, for some kinds only (the walk then reads only their links).</summary>
+        public List<Namespace> Scan(NamespaceType types)
         {
+            int kinds = 0;
+            foreach (var t in NamespaceKinds.Split(types)) kinds |= 1 << NamespaceKinds.Index(t);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             _found.Clear();
             SkippedProcesses = 0;
@@ -59,9 +67,9 @@ namespace NsPS.Discovery
             try
             {
                 // The walk is a few syscalls per process and per thread: spread it over the cores.
-                int workers = pids.Count < 256 ? 1 : Math.Min(Environment.ProcessorCount, 4);
+                int workers = Workers ?? (pids.Count < 256 ? 1 : Math.Min(Environment.ProcessorCount, 4));
                 walkers = new ProcessWalker[workers];
-                for (int w = 0; w < workers; w++) walkers[w] = new ProcessWalker(procFd, _procRoot);
+                for (int w = 0; w < workers; w++) walkers[w] = new ProcessWalker(procFd, _procRoot, kinds);
                 if (workers == 1)
                 {
                     foreach (int pid in pids) walkers[0].Scan(pid);
@@ -94,6 +102,8 @@ namespace NsPS.Discovery
             _verbose?.Invoke($"Walked {pids.Count} processes in {clock.Elapsed.TotalMilliseconds:F1} ms.");
             foreach (var (mountNs, pid) in mountNamespaces) ReadMounts(mountNs, pid);
             ReadNames();
+            // Descriptors and mounts may hold namespaces of any kind: keep the kinds asked for.
+            foreach (var key in _found.Keys.Where(k => (kinds & (1 << k.Kind)) == 0).ToList()) _found.Remove(key);
             _verbose?.Invoke($"Read the mounts of {mountNamespaces.Count} mount namespaces and the names at {clock.Elapsed.TotalMilliseconds:F1} ms.");
             var result = Build();
             _verbose?.Invoke($"Described {result.Count} namespaces at {clock.Elapsed.TotalMilliseconds:F1} ms.");
@@ -209,7 +219,7 @@ namespace NsPS.Discovery
         {
             ReadSelf();
             var result = new List<Namespace>();
-            using var nsid = TryNetlink();
+            using var nsid = TryNetlink(_verbose);
             foreach (var (kind, inode) in holder.Namespaces.OrderBy(p => NamespaceKinds.Index(p.Key)))
             {
                 string link = NamespaceKinds.LinkName(kind);
@@ -224,7 +234,7 @@ namespace NsPS.Discovery
                     IsCurrent = inode == _self[NamespaceKinds.Index(kind)],
                 };
                 DescribeProcess(ns, $"{_procRoot}/{holder.Pid}");
-                Enrich(ns, nsid);
+                Enrich(ns, nsid, _verbose);
                 result.Add(ns);
             }
             return result;
@@ -256,10 +266,12 @@ namespace NsPS.Discovery
 
         private List<Namespace> Build()
         {
-            var result = new List<Namespace>(_found.Count);
-            using var nsid = TryNetlink();
-            foreach (var f in _found.Values.OrderBy(f => NamespaceKinds.Index(f.Type)).ThenBy(f => f.Inode))
+            var found = _found.Values.OrderBy(f => NamespaceKinds.Index(f.Type)).ThenBy(f => f.Inode).ToList();
+            var result = new List<Namespace>(found.Count);
+            var procDirs = new string?[found.Count];
+            for (int i = 0; i < found.Count; i++)
             {
+                var f = found[i];
                 var ns = new Namespace(f.Type, _nsfsDevice, f.Inode)
                 {
                     ProcessIds = f.Pids.Distinct().OrderBy(p => p).ToArray(),
@@ -275,27 +287,41 @@ namespace NsPS.Discovery
                     int pid = ns.ProcessIds[0];
                     ns.Pid = pid;
                     ns.ReachPath = $"{_procRoot}/{pid}/ns/{link}";
-                    DescribeProcess(ns, $"{_procRoot}/{pid}");
+                    procDirs[i] = $"{_procRoot}/{pid}";
                 }
                 else if (ns.ThreadIds.Length > 0 && f.ThreadOwner is int owner)
                 {
                     ns.ReachPath = $"{_procRoot}/{owner}/task/{ns.ThreadIds[0]}/ns/{link}";
-                    DescribeProcess(ns, $"{_procRoot}/{owner}/task/{ns.ThreadIds[0]}");
+                    procDirs[i] = $"{_procRoot}/{owner}/task/{ns.ThreadIds[0]}";
                 }
                 else
                 {
                     ns.ReachPath = f.Paths.FirstOrDefault(p => !p.StartsWith(_procRoot + "/", StringComparison.Ordinal)) ?? f.Paths.FirstOrDefault() ?? f.ChildrenPath;
                 }
-                Enrich(ns, nsid);
                 result.Add(ns);
             }
+
+            // What only the namespace files tell (ids, owners, net ids, maps): a few syscalls each, on all cores.
+            UserName(0);
+            var messages = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            int workers = result.Count < 64 ? 1 : Math.Min(Environment.ProcessorCount, 4);
+            System.Threading.Tasks.Parallel.For(0, workers, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+            {
+                using var nsid = TryNetlink(messages.Enqueue);
+                for (int i = w; i < result.Count; i += workers)
+                {
+                    if (procDirs[i] is string dir) DescribeProcess(result[i], dir);
+                    Enrich(result[i], nsid, messages.Enqueue);
+                }
+            });
+            foreach (var message in messages) _verbose?.Invoke(message);
             return result;
         }
 
-        private NetnsIdQuery? TryNetlink()
+        private NetnsIdQuery? TryNetlink(Action<string>? log)
         {
             try { return new NetnsIdQuery(); }
-            catch (NativeException e) { _verbose?.Invoke($"NETNSID not available: {e.Message}"); return null; }
+            catch (NativeException e) { log?.Invoke($"NETNSID not available: {e.Message}"); return null; }
         }
 
         private void DescribeProcess(Namespace ns, string procDir)
@@ -331,14 +357,14 @@ namespace NsPS.Discovery
         }
 
         /// <summary>Fills what only the namespace file itself can tell: unique id, owner, parent, owner uid, net id, id maps.</summary>
-        private void Enrich(Namespace ns, NetnsIdQuery? nsid)
+        private void Enrich(Namespace ns, NetnsIdQuery? nsid, Action<string>? log)
         {
             if (ns.ReachPath is null) return;
             FileDescriptor fd;
             try { fd = Sys.Open(ns.ReachPath); }
             catch (NativeException e)
             {
-                _verbose?.Invoke($"Cannot open {ns}: {e.Message}");
+                log?.Invoke($"Cannot open {ns}: {e.Message}");
                 return;
             }
             using (fd)
@@ -348,7 +374,7 @@ namespace NsPS.Discovery
                     var id = Sys.FStat(fd.Value, ns.ReachPath);
                     if (id.Inode != ns.Id || id.Device != ns.Device)
                     {
-                        _verbose?.Invoke($"{ns.ReachPath} no longer leads to {ns}; its process changed namespaces during the walk.");
+                        log?.Invoke($"{ns.ReachPath} no longer leads to {ns}; its process changed namespaces during the walk.");
                         return;
                     }
                     ns.UniqueId = Sys.NsGetId(fd);
@@ -367,7 +393,7 @@ namespace NsPS.Discovery
                 }
                 catch (NativeException e)
                 {
-                    _verbose?.Invoke($"Cannot describe {ns}: {e.Message}");
+                    log?.Invoke($"Cannot describe {ns}: {e.Message}");
                 }
             }
         }

@@ -27,10 +27,14 @@ namespace NsPS.Discovery
         private readonly List<int> _entries = new(64);
         private readonly byte[] _target = new byte[256];
 
-        public ProcessWalker(int procFd, string procRoot)
+        private readonly int _kinds;
+
+        /// <param name="kinds">The kinds to read, a bit per kind index (mount is always read: its mount tables are read next).</param>
+        public ProcessWalker(int procFd, string procRoot, int kinds = 0xFF)
         {
             _procFd = procFd;
             _procRoot = procRoot;
+            _kinds = kinds | (1 << MountIndex);
         }
 
         public Dictionary<(int Kind, ulong Inode), NamespaceScanner.Found> Found { get; } = new();
@@ -69,7 +73,7 @@ namespace NsPS.Discovery
             }
             try
             {
-                if (!ReadLinks(pidFd, path.Reset().Append("ns").End().Bytes, links, target, out int error))
+                if (!ReadLinks(pidFd, path.Reset().Append("ns").End().Bytes, links, target, out int error, _kinds))
                 {
                     Skipped++;
                     Messages.Add($"Skipping process {pid}: {Errno.Describe(error)} ({Errno.Name(error)}).");
@@ -82,8 +86,8 @@ namespace NsPS.Discovery
                 if (links[MountIndex] != 0) MountNamespaces.TryAdd(links[MountIndex], pid);
 
                 // A process that unshared pid or time keeps the new namespace for its children.
-                ForChildren(pidFd, pid, PidForChildren, PidIndex, links, target);
-                ForChildren(pidFd, pid, TimeForChildren, TimeIndex, links, target);
+                if ((_kinds & (1 << PidIndex)) != 0) ForChildren(pidFd, pid, PidForChildren, PidIndex, links, target);
+                if ((_kinds & (1 << TimeIndex)) != 0) ForChildren(pidFd, pid, TimeForChildren, TimeIndex, links, target);
 
                 // Threads whose namespaces differ from their process's.
                 entries.Clear();
@@ -97,7 +101,7 @@ namespace NsPS.Discovery
                         {
                             foreach (int tid in entries)
                             {
-                                if (tid == pid || !ReadLinks(taskFd, path.Reset().Number(tid).Append("/ns").End().Bytes, threadLinks, target, out _)) continue;
+                                if (tid == pid || !ReadLinks(taskFd, path.Reset().Number(tid).Append("/ns").End().Bytes, threadLinks, target, out _, _kinds)) continue;
                                 for (int k = 0; k < 8; k++)
                                 {
                                     if (threadLinks[k] != 0 && threadLinks[k] != links[k])
@@ -142,7 +146,7 @@ namespace NsPS.Discovery
         /// Reads the eight links of an ns directory (of a process or a thread) into <paramref name="links"/>:
         /// readlinkat(dirFd, "PREFIX/net"), ... where <paramref name="nsDir"/> is the NUL-terminated prefix ("ns", "TID/ns").
         /// </summary>
-        internal static bool ReadLinks(int dirFd, ReadOnlySpan<byte> nsDir, ulong[] links, Span<byte> target, out int error)
+        internal static bool ReadLinks(int dirFd, ReadOnlySpan<byte> nsDir, ulong[] links, Span<byte> target, out int error, int kinds = 0xFF)
         {
             error = 0;
             Array.Clear(links);
@@ -151,8 +155,10 @@ namespace NsPS.Discovery
             nsDir.Slice(0, prefix).CopyTo(name);
             name[prefix] = (byte)'/';
             int readable = 0;
+            bool first = true;
             for (int k = 0; k < 8; k++)
             {
+                if ((kinds & (1 << k)) == 0) continue;
                 LinkNames[k].CopyTo(name.Slice(prefix + 1));
                 int n = Sys.ReadLinkAt(dirFd, name, target);
                 if (n > 0 && NsLink.TryParse(target.Slice(0, n), out _, out ulong inode))
@@ -163,7 +169,7 @@ namespace NsPS.Discovery
                 else if (n < 0)
                 {
                     error = -n;
-                    if (k == 0 && (error == Errno.EACCES || error == Errno.ENOENT || error == Errno.EPERM || error == Errno.ESRCH)) return false;
+                    if (first && (error == Errno.EACCES || error == Errno.ENOENT || error == Errno.EPERM || error == Errno.ESRCH)) return false;
                 }
             }
             return readable > 0;
