@@ -894,6 +894,77 @@ static noreturn void supervise(int sfd)
 	}
 }
 
+/* The start time of a process (field 22 of /proc/PID/stat); 0 if unreadable. */
+static uint64_t start_time(pid_t pid)
+{
+	char path[64], buf[1024];
+	const char *p;
+	ssize_t n;
+	int fd, field = 2;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	/* After "pid (comm)" come fields 3 onwards, separated by single spaces. */
+	for (; *p && field < 22; p++)
+		if (*p == ' ')
+			field++;
+	return field == 22 ? strtoull(p, NULL, 10) : 0;
+}
+
+/*
+ * A pidfd for process=, once it is known to be that very process (its start
+ * time): then its namespaces can be joined all at once.  -1 where the kernel
+ * has no pidfd_open.
+ */
+static int open_process(const struct request *r)
+{
+	int fd = (int)syscall(SYS_pidfd_open, r->process, 0);
+
+	if (fd < 0) {
+		if (errno == ENOSYS)
+			return -1;
+		die(STEP_OPEN, "pidfd_open", -1);
+	}
+	if (start_time(r->process) != r->process_start)
+		die_errno(STEP_VERIFY, NULL, -1, ESTALE);
+	return fd;
+}
+
+/*
+ * Joins every target at once with setns(pidfd, flags): the kernel orders the
+ * kinds itself and changes nothing if one fails.  0 when the kernel cannot
+ * (EINVAL before Linux 5.8): then they are joined one by one.
+ */
+static int join_by_pidfd(int pidfd, int fds[NS_KIND_COUNT])
+{
+	int flags = 0;
+
+	for (int k = 0; k < NS_KIND_COUNT; k++)
+		if (fds[k] >= 0)
+			flags |= ns_kinds[k].flag;
+	if (flags && setns(pidfd, flags)) {
+		if (errno == EINVAL)
+			return 0;
+		die(STEP_SETNS, "setns", -1);
+	}
+	for (int k = 0; k < NS_KIND_COUNT; k++)
+		if (fds[k] >= 0) {
+			close(fds[k]);
+			fds[k] = -1;
+		}
+	return 1;
+}
+
 static noreturn void enter(const struct request *r)
 {
 	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT };
@@ -902,8 +973,14 @@ static noreturn void enter(const struct request *r)
 	struct json j;
 	int sync[2], sfd;
 
+	int pidfd = r->has_process ? open_process(r) : -1;
+
+	/* Each target is still checked (device, inode) before anything is joined. */
 	open_targets(r, fds);
-	join_namespaces(fds);
+	if (pidfd < 0 || !join_by_pidfd(pidfd, fds))
+		join_namespaces(fds);
+	if (pidfd >= 0)
+		close(pidfd);
 	sfd = signal_fd(sigs, sizeof(sigs) / sizeof(sigs[0]));
 	sync_pair(sync);
 	child = fork();

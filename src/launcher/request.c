@@ -331,6 +331,21 @@ static int set_cwd(struct request *r, struct parse_ctx *ctx, char *v, size_t len
 	return 0;
 }
 
+static int set_process(struct request *r, struct parse_ctx *ctx, char *v, size_t len)
+{
+	const char *colon = memchr(v, ':', len);
+	uint64_t pid = 0;
+
+	if (!colon)
+		return fail(ctx, "expected pid:starttime", NULL);
+	if (parse_u64(v, (size_t)(colon - v), INT32_MAX, &pid) || pid == 0 ||
+	    parse_u64(colon + 1, (size_t)(v + len - colon - 1), UINT64_MAX, &r->process_start))
+		return fail(ctx, "expected pid:starttime, unsigned decimals", NULL);
+	r->process = (pid_t)pid;
+	r->has_process = 1;
+	return 0;
+}
+
 static int set_pgroup(struct request *r, struct parse_ctx *ctx, char *v, size_t len)
 {
 	return parse_bool(ctx, v, len, &r->pgroup);
@@ -381,6 +396,7 @@ static const struct key {
 	{ "gid",         M_ENTER,  0, set_gid },
 	{ "cwd",         M_ENTER,  0, set_cwd },
 	{ "pgroup",      M_ENTER,  0, set_pgroup },
+	{ "process",     M_ENTER,  0, set_process },
 	{ "arg",         M_ENTER,  1, set_arg },
 	{ "env",         M_ENTER,  1, set_env },
 };

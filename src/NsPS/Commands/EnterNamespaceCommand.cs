@@ -27,6 +27,7 @@ namespace NsPS.Commands
         private const string ShellSet = "Shell";
 
         private readonly List<Namespace> _piped = new();
+        private (int Pid, ulong Start)? _process;
         private volatile bool _stopping;
 
         /// <summary>Namespaces to enter, all together (from Get-Namespace or New-Namespace).</summary>
@@ -147,6 +148,8 @@ namespace NsPS.Commands
             var targets = new List<EnterTarget>();
             if (ProcessId is int pid)
             {
+                // Known by its start time first: the launcher joins through a pidfd only if it is still this process.
+                if (ProcessControl.StartTime(pid) is ulong start) _process = (pid, start);
                 foreach (var kind in NamespaceKinds.Split(TypeFilter))
                 {
                     string path = $"/proc/{pid}/ns/{NamespaceKinds.LinkName(kind)}";
@@ -172,6 +175,7 @@ namespace NsPS.Commands
                         "HolderGone", ErrorCategory.ObjectNotFound, Name, $"Remove what is left with Remove-Namespace -Name '{Name}', and create the set again.");
                     return null;
                 }
+                _process = (holder.Pid, holder.StartTime);
                 foreach (var (kind, inode) in holder.Namespaces.OrderBy(p => NamespaceKinds.Index(p.Key)))
                 {
                     if ((kind & TypeFilter) == 0) continue;
@@ -225,6 +229,7 @@ namespace NsPS.Commands
             if (targets is null) return;
             var options = new EnterOptions
             {
+                Process = _process,
                 Uid = Uid,
                 Gid = Gid,
                 WorkingDirectory = WorkingDirectory,

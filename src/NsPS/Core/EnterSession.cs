@@ -22,6 +22,9 @@ namespace NsPS.Core
         /// <summary>The program's whole environment; null to inherit this process's.</summary>
         public IDictionary<string, string>? Environment { get; set; }
 
+        /// <summary>The process whose namespaces the targets all are (pid, start time): joined at once through a pidfd.</summary>
+        public (int Pid, ulong Start)? Process { get; set; }
+
         /// <summary>Attached to this process's terminal (an interactive shell) rather than to pipes.</summary>
         public bool Interactive { get; set; }
     }
@@ -167,6 +170,8 @@ namespace NsPS.Core
             if (o.Gid is uint gid) yield return new("gid", gid.ToString(System.Globalization.CultureInfo.InvariantCulture));
             if (o.WorkingDirectory is not null) yield return new("cwd", o.WorkingDirectory);
             if (!o.Interactive) yield return new("pgroup", "1");
+            if (o.Process is (int pid, ulong start))
+                yield return new("process", $"{pid}:{start}");
             if (o.Environment is not null)
             {
                 foreach (var (name, value) in o.Environment) yield return new("env", $"{name}={value}");
