@@ -279,5 +279,8 @@ Describe 'Conversion' {
         $user.Type | Should -Be 'User'
         $user.UidMap | Should -Be ((Get-Content "/proc/$($Outer.Id)/uid_map" -Raw).Trim() -split '\s+' -join ' ')
         $user.IsCurrent | Should -Be 'False'
+        # Lists read as values, not as a type name.
+        $user.ProcessIds | Should -Be ((Get-Namespace -NamespaceId $Ids.U1).ProcessIds -join ', ')
+        $user.ProcessIds | Should -Not -Match 'System\.'
     }
 }

@@ -33,10 +33,10 @@ namespace NsPS
         public int ProcessCount => ProcessIds.Length;
 
         /// <summary>The processes in the namespace, ascending.</summary>
-        public int[] ProcessIds { get; internal set; } = Array.Empty<int>();
+        public ValueList<int> ProcessIds { get; internal set; } = ValueList<int>.Empty;
 
         /// <summary>Threads that are in this namespace while their process's main thread is not.</summary>
-        public int[] ThreadIds { get; internal set; } = Array.Empty<int>();
+        public ValueList<int> ThreadIds { get; internal set; } = ValueList<int>.Empty;
 
         /// <summary>The lowest pid in the namespace (as lsns PID), or null when no process is in it.</summary>
         public int? Pid { get; internal set; }
@@ -63,7 +63,7 @@ namespace NsPS
         public string? Name { get; internal set; }
 
         /// <summary>Files that keep the namespace alive: nsfs bind mounts and open descriptors (/proc/PID/fd/N).</summary>
-        public string[] Paths { get; internal set; } = Array.Empty<string>();
+        public ValueList<string> Paths { get; internal set; } = ValueList<string>.Empty;
 
         /// <summary>For net namespaces: the id the caller's net namespace assigned to it (RTM_GETNSID), as lsns NETNSID.</summary>
         public int? NetNsId { get; internal set; }

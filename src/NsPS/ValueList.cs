@@ -1,0 +1,34 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+
+namespace NsPS
+{
+    /// <summary>
+    /// A read-only list of values (pids, paths) that prints as "a, b, c", so that it reads well where
+    /// PowerShell turns values into text (Export-Csv, string expansion).
+    /// </summary>
+    public sealed class ValueList<T> : IReadOnlyList<T>
+    {
+        private readonly T[] _items;
+
+        public ValueList(T[] items) => _items = items ?? Array.Empty<T>();
+
+        public static ValueList<T> Empty { get; } = new(Array.Empty<T>());
+
+        public T this[int index] => _items[index];
+
+        public int Count => _items.Length;
+
+        /// <summary>The same as <see cref="Count"/>, as for an array.</summary>
+        public int Length => _items.Length;
+
+        public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)_items).GetEnumerator();
+
+        IEnumerator IEnumerable.GetEnumerator() => _items.GetEnumerator();
+
+        public override string ToString() => string.Join(", ", _items);
+
+        public static implicit operator ValueList<T>(T[] items) => new(items);
+    }
+}
