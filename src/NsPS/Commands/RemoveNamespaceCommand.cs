@@ -10,6 +10,7 @@ namespace NsPS.Commands
 {
     /// <summary>Removes namespace sets: stops the holder, detaches the bind mounts, removes the name and its state.</summary>
     [Cmdlet(VerbsCommon.Remove, "Namespace", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ObjectSet)]
+    [OutputType(typeof(void))]
     public sealed class RemoveNamespaceCommand : PSCmdlet
     {
         private const string ObjectSet = "InputObject";
