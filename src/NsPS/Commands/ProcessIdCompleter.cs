@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using System.Text;
+using NsPS.Discovery;
 using NsPS.Native;
 
 namespace NsPS.Commands
@@ -32,10 +32,10 @@ namespace NsPS.Commands
                 string text = pid.ToString(CultureInfo.InvariantCulture);
                 if (byPid && !text.StartsWith(word, System.StringComparison.Ordinal)) continue;
                 // The process may end between the listing and here: then it is simply left out.
-                string? name = Read($"{procRoot}/{pid}/comm", trimNewline: true);
+                string? name = ProcText.Read($"{procRoot}/{pid}/comm", trimNewline: true);
                 if (name is null) continue;
                 if (pattern is not null && !pattern.IsMatch(name)) continue;
-                string commandLine = Read($"{procRoot}/{pid}/cmdline", trimNewline: false) is { Length: > 0 } line ? line : $"[{name}]";
+                string commandLine = ProcText.Read($"{procRoot}/{pid}/cmdline", trimNewline: false) is { Length: > 0 } line ? line : $"[{name}]";
                 yield return new CompletionResult(text, $"{text} {name}", CompletionResultType.ParameterValue, $"{text} {commandLine}");
             }
         }
@@ -44,16 +44,6 @@ namespace NsPS.Commands
         {
             foreach (char c in s) if (c < '0' || c > '9') return false;
             return true;
-        }
-
-        private static string? Read(string file, bool trimNewline)
-        {
-            var bytes = Sys.TryReadAll(Sys.CPath(file), out _);
-            if (bytes is null) return null;
-            int end = bytes.Length;
-            while (end > 0 && (bytes[end - 1] == 0 || (trimNewline && bytes[end - 1] == (byte)'\n'))) end--;
-            for (int i = 0; i < end; i++) if (bytes[i] == 0) bytes[i] = (byte)' ';
-            return Encoding.UTF8.GetString(bytes, 0, end);
         }
     }
 }

@@ -188,7 +188,7 @@ namespace NsPS.Core
                 }
                 else
                 {
-                    Tmds.Linux.LibC.kill(Pid, 9);
+                    Libc.kill(Pid, 9);
                     Status = ProcessControl.Wait(Pid, block: true);
                 }
                 _reaped = true;

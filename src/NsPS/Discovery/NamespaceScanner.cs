@@ -331,19 +331,8 @@ namespace NsPS.Discovery
                 ns.Uid = id.Uid;
                 ns.User = UserName(id.Uid);
             }
-            var cmdline = Sys.TryReadAll(Sys.CPath(procDir + "/cmdline"), out _);
-            if (cmdline is { Length: > 0 })
-            {
-                int end = cmdline.Length;
-                while (end > 0 && cmdline[end - 1] == 0) end--;
-                for (int i = 0; i < end; i++) if (cmdline[i] == 0) cmdline[i] = (byte)' ';
-                ns.Command = Encoding.UTF8.GetString(cmdline, 0, end);
-            }
-            if (string.IsNullOrEmpty(ns.Command))
-            {
-                var comm = Sys.TryReadAll(Sys.CPath(procDir + "/comm"), out _);
-                if (comm is not null) ns.Command = Encoding.UTF8.GetString(comm).TrimEnd('\n');
-            }
+            ns.Command = ProcText.Read(procDir + "/cmdline", trimNewline: false);
+            if (string.IsNullOrEmpty(ns.Command)) ns.Command = ProcText.Read(procDir + "/comm", trimNewline: true);
         }
 
         private string? UserName(uint uid)

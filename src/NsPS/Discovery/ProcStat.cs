@@ -6,6 +6,13 @@ namespace NsPS.Discovery
     /// <summary>Fields of /proc/PID/stat ("pid (comm) state ppid ..."; comm may hold spaces and parentheses).</summary>
     public static class ProcStat
     {
+        /// <summary>Field 2, the command name (comm) between the parentheses; null if malformed.</summary>
+        public static string? Name(string text)
+        {
+            int open = text.IndexOf('('), close = text.LastIndexOf(')');
+            return open >= 0 && close > open ? text.Substring(open + 1, close - open - 1) : null;
+        }
+
         /// <summary>Field 3, the state: R, S, D, Z (zombie: ended, not yet reaped), X, T, t, I; null if malformed.</summary>
         public static char? State(string text)
         {

@@ -79,32 +79,10 @@ namespace NsPS.Native
         /// <summary>Reads a small file without following a final symlink; null when absent.</summary>
         public static string? ReadNoFollow(string path)
         {
-            var c = Sys.CPath(path);
-            int fd;
-            fixed (byte* p = c) fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
-            if (fd < 0)
-            {
-                if (errno == Errno.ENOENT) return null;
-                throw new NativeException("open", errno, path);
-            }
-            try
-            {
-                var buffer = new byte[65536];
-                int length = 0;
-                fixed (byte* b = buffer)
-                {
-                    while (length < buffer.Length)
-                    {
-                        long n = (long)read(fd, b + length, (nuint)(buffer.Length - length));
-                        if (n < 0 && errno == Errno.EINTR) continue;
-                        if (n < 0) throw new NativeException("read", errno, path);
-                        if (n == 0) break;
-                        length += (int)n;
-                    }
-                }
-                return Encoding.UTF8.GetString(buffer, 0, length);
-            }
-            finally { close(fd); }
+            var bytes = Sys.TryReadAll(Sys.CPath(path), out int err, noFollow: true);
+            if (bytes is not null) return Encoding.UTF8.GetString(bytes);
+            if (err == Errno.ENOENT) return null;
+            throw new NativeException("read", err, path);
         }
 
         /// <summary>unlink(2); absent files are fine.</summary>

@@ -216,9 +216,7 @@ namespace NsPS.Native
                     var stat = Sys.TryReadAll(Sys.CPath($"/proc/{pid}/stat"), out _);
                     if (stat is null) continue;
                     string text = Encoding.UTF8.GetString(stat);
-                    int open = text.IndexOf('('), close = text.LastIndexOf(')');
-                    if (open < 0 || close < open + 1 || close + 2 >= text.Length) continue;
-                    if (text.Substring(open + 1, close - open - 1) != comm || text[close + 2] != 'Z') continue;
+                    if (Discovery.ProcStat.Name(text) != comm || Discovery.ProcStat.State(text) != 'Z') continue;
                     int status;
                     if (waitpid(pid, &status, WNOHANG) == pid) reaped++;
                 }

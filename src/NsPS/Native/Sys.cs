@@ -28,8 +28,6 @@ namespace NsPS.Native
         /// <summary>NSFS_MAGIC from statfs(2), to recognise namespace files.</summary>
         public const long NsfsMagic = 0x6e736673;
 
-        public static int LastErrno => Marshal.GetLastPInvokeError() is var e && e != 0 ? e : errno;
-
         /// <summary>Encodes a path as a NUL-terminated UTF-8 byte array.</summary>
         public static byte[] CPath(string path)
         {
@@ -186,11 +184,11 @@ namespace NsPS.Native
 
         internal static void Close(int fd) => close(fd);
 
-        /// <summary>Reads a whole (small, /proc) file; returns null when it cannot be read.</summary>
-        public static byte[]? TryReadAll(ReadOnlySpan<byte> cpath, out int err)
+        /// <summary>Reads a whole small file (from /proc, or state); null, with the errno, when it cannot be read.</summary>
+        public static byte[]? TryReadAll(ReadOnlySpan<byte> cpath, out int err, bool noFollow = false)
         {
             int fd;
-            fixed (byte* p = cpath) fd = open(p, O_RDONLY | O_CLOEXEC, 0);
+            fixed (byte* p = cpath) fd = open(p, O_RDONLY | O_CLOEXEC | (noFollow ? O_NOFOLLOW : 0), 0);
             if (fd < 0) { err = errno; return null; }
             try
             {
