@@ -243,7 +243,7 @@ namespace NsPS.Commands
                 options.Gid ??= 0;
             }
             if (options.WorkingDirectory is null && !targets.Any(t => t.Type == NamespaceType.Mount))
-                options.WorkingDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+                options.StartDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
 
             ScriptOutput? script = null;
             switch (ParameterSetName)

@@ -17,6 +17,9 @@ namespace NsPS.Core
         public uint? Uid { get; set; }
         public uint? Gid { get; set; }
         public string? WorkingDirectory { get; set; }
+
+        /// <summary>The folder the launcher starts in, and the program stays in when no mount namespace is entered.</summary>
+        public string? StartDirectory { get; set; }
         public List<string> Argv { get; } = new();
 
         /// <summary>The program's whole environment; null to inherit this process's.</summary>
@@ -64,7 +67,7 @@ namespace NsPS.Core
                     (errRead, errWrite) = ProcessControl.Pipe();
                     streams = new StandardStreams(-1, outWrite, errWrite);
                 }
-                launcher = Launcher.Start(streams, verbose);
+                launcher = Launcher.Start(streams, verbose, options.StartDirectory);
                 if (outWrite >= 0) { Sys.Close(outWrite); outWrite = -1; }
                 if (errWrite >= 0) { Sys.Close(errWrite); errWrite = -1; }
                 launcher.Send(Request(options));

@@ -86,14 +86,14 @@ namespace NsPS.Core
 
         public static NamespaceType KindFromName(string name) => name == "mount" ? NamespaceType.Mount : NamespaceKinds.FromLinkName(name);
 
-        public static Launcher Start(StandardStreams streams, Action<string>? verbose)
+        public static Launcher Start(StandardStreams streams, Action<string>? verbose, string? directory = null)
         {
             var path = BinaryPath;
             if (!File.Exists(path)) throw new NativeException("find the launcher", Errno.ENOENT, path);
             var (mine, theirs) = ProcessControl.SeqPacketPair();
             try
             {
-                int pid = ProcessControl.Spawn(path, new[] { "nsps-launcher" }, theirs, streams);
+                int pid = ProcessControl.Spawn(path, new[] { "nsps-launcher" }, theirs, streams, directory);
                 verbose?.Invoke($"posix_spawn {path}: launcher pid {pid}, channel on its descriptor 3.");
                 return new Launcher(pid, mine);
             }

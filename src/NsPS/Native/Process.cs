@@ -31,6 +31,7 @@ namespace NsPS.Native
         [DllImport("libc")] private static extern int posix_spawn_file_actions_destroy(void* actions);
         [DllImport("libc")] private static extern int posix_spawn_file_actions_adddup2(void* actions, int fd, int newfd);
         [DllImport("libc")] private static extern int posix_spawn_file_actions_addopen(void* actions, int fd, byte* path, int oflag, uint mode);
+        [DllImport("libc")] private static extern int posix_spawn_file_actions_addchdir_np(void* actions, byte* path);
         [DllImport("libc")] private static extern int posix_spawnattr_init(void* attr);
         [DllImport("libc")] private static extern int posix_spawnattr_destroy(void* attr);
         [DllImport("libc")] private static extern int posix_spawnattr_setflags(void* attr, short flags);
@@ -89,9 +90,10 @@ namespace NsPS.Native
 
         /// <summary>
         /// posix_spawn(path, argv) with <paramref name="channel"/> on descriptor 3 and the given standard
-        /// streams; every other descriptor of this process is close-on-exec (as .NET opens them).
+        /// streams, in <paramref name="directory"/> if given; every other descriptor of this process is
+        /// close-on-exec (as .NET opens them).
         /// </summary>
-        public static int Spawn(string path, IReadOnlyList<string> argv, int channel, StandardStreams streams)
+        public static int Spawn(string path, IReadOnlyList<string> argv, int channel, StandardStreams streams, string? directory = null)
         {
             byte* actions = stackalloc byte[256];
             byte* attr = stackalloc byte[1024];
@@ -108,6 +110,10 @@ namespace NsPS.Native
                     AddStream(actions, streams.Error, 2, dn, O_WRONLY);
                     // dup2 clears close-on-exec on the copy, so the program gets exactly this channel on 3.
                     Check(posix_spawn_file_actions_adddup2(actions, channel, 3), "posix_spawn_file_actions_adddup2");
+                    // Started in that folder, the program keeps it as it is, without looking it up again later
+                    // (which could be refused once it runs as another user).
+                    if (directory is not null)
+                        Check(posix_spawn_file_actions_addchdir_np(actions, Alloc(directory, strings)), "posix_spawn_file_actions_addchdir_np");
 
                     sigset_t none, all;
                     sigemptyset(&none);
