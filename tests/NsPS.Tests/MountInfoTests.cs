@@ -1,3 +1,4 @@
+using System.Text;
 using System.Linq;
 using CsCheck;
 using NsPS.Discovery;
@@ -88,6 +89,40 @@ public class MountInfoTests
             }));
             var line = $"1 0 0:4 net:[1] /{escaped} rw - nsfs nsfs rw";
             return MountInfo.TryParseLine(line, out var e) && e!.MountPoint == "/" + path;
+        });
+    }
+
+    [Fact]
+    public void Parse_of_type_keeps_only_that_type_from_the_raw_bytes()
+    {
+        var text = "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n" +
+                   "612 22 0:4 net:[4026532281] /run/netns/lab rw shared:5 - nsfs nsfs rw\n" +
+                   "613 22 0:4 uts:[4026532282] /tmp/a\\040nsfs\\040-\\040b rw - nsfs nsfs rw\n" +
+                   "614 22 0:40 / /mnt/nsfs rw - tmpfs nsfs rw\n" +
+                   "broken - nsfs line\n" +
+                   "615 22 0:4 ipc:[4026532283] /last rw - nsfs nsfs rw";
+        var entries = MountInfo.ParseOfType(Encoding.UTF8.GetBytes(text), "nsfs");
+        Assert.Equal(new[] { "/run/netns/lab", "/tmp/a nsfs - b", "/last" }, entries.Select(e => e.MountPoint));
+        Assert.All(entries, e => Assert.Equal("nsfs", e.FileSystemType));
+    }
+
+    [Fact]
+    public void Parse_of_type_agrees_with_the_full_parser()
+    {
+        // Any mix of lines: filtering the bytes first must give what parsing everything and filtering gives.
+        var line = Gen.OneOfConst(
+            "22 1 8:1 / / rw - ext4 /dev/sda1 rw",
+            "612 22 0:4 net:[4026532281] /run/netns/lab rw - nsfs nsfs rw",
+            "613 22 0:4 mnt:[4026532282] /a\\040b rw master:1 - nsfs nsfs rw",
+            "25 1 0:22 / /run rw,nosuid shared:5 - tmpfs tmpfs rw,mode=755",
+            "not a line",
+            "");
+        line.Array[0, 12].Sample(lines =>
+        {
+            var text = string.Join("\n", lines);
+            var fast = MountInfo.ParseOfType(Encoding.UTF8.GetBytes(text), "nsfs").Select(e => (e.MountId, e.MountPoint));
+            var full = MountInfo.Parse(text).Where(e => e.FileSystemType == "nsfs").Select(e => (e.MountId, e.MountPoint));
+            return fast.SequenceEqual(full);
         });
     }
 }

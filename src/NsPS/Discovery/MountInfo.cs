@@ -24,6 +24,26 @@ namespace NsPS.Discovery
         }
 
         /// <summary>
+        /// The well-formed lines of one file system type, from the raw bytes of a mountinfo file. Only the
+        /// lines whose separator is followed by that type are decoded, so a long table with a few wanted
+        /// entries costs little. The type field cannot hold a space, so the " - TYPE " mark is exact.
+        /// </summary>
+        public static List<MountInfoEntry> ParseOfType(ReadOnlySpan<byte> text, string fileSystemType)
+        {
+            var list = new List<MountInfoEntry>();
+            var mark = Encoding.ASCII.GetBytes($" - {fileSystemType} ");
+            while (!text.IsEmpty)
+            {
+                int end = text.IndexOf((byte)'\n');
+                var line = end < 0 ? text : text.Slice(0, end);
+                text = end < 0 ? ReadOnlySpan<byte>.Empty : text.Slice(end + 1);
+                if (line.IndexOf(mark) < 0) continue;
+                if (TryParseLine(Encoding.UTF8.GetString(line), out var entry) && entry!.FileSystemType == fileSystemType) list.Add(entry);
+            }
+            return list;
+        }
+
+        /// <summary>
         /// Parses "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue".
         /// Paths have space, tab, newline and backslash escaped as \ooo octal.
         /// </summary>

@@ -100,7 +100,7 @@ namespace NsPS.Discovery
             }
 
             _verbose?.Invoke($"Walked {pids.Count} processes in {clock.Elapsed.TotalMilliseconds:F1} ms.");
-            foreach (var (mountNs, pid) in mountNamespaces) ReadMounts(mountNs, pid);
+            ReadMounts(mountNamespaces);
             ReadNames();
             // Descriptors and mounts may hold namespaces of any kind: keep the kinds asked for.
             foreach (var key in _found.Keys.Where(k => (kinds & (1 << k.Kind)) == 0).ToList()) _found.Remove(key);
@@ -115,7 +115,7 @@ namespace NsPS.Discovery
         {
             var links = new ulong[8];
             Span<byte> target = stackalloc byte[256];
-            if (!ProcessWalker.ReadLinks(Sys.AtCwd, Sys.CPath($"{_procRoot}/{pid}/ns"), links, target, out int error))
+            if (!ProcessWalker.ReadLinks(Sys.AtCwd, System.Text.Encoding.UTF8.GetBytes($"{_procRoot}/{pid}/ns"), links, target, out int error))
                 throw new NativeException("readlink", error, $"{_procRoot}/{pid}/ns");
             return links;
         }
@@ -164,21 +164,41 @@ namespace NsPS.Discovery
             }
         }
 
-        private void ReadMounts(ulong mountNs, int pid)
+        /// <summary>
+        /// The nsfs bind mounts of every mount namespace, each read through its lowest pid (in parallel:
+        /// the kernel writes each table out line by line). Mounts in the caller's namespace are named by
+        /// their mount point; others through /proc/PID/root.
+        /// </summary>
+        private void ReadMounts(Dictionary<ulong, int> mountNamespaces)
         {
-            var text = Sys.TryReadAll(Sys.CPath($"{_procRoot}/{pid}/mountinfo"), out int err);
-            if (text is null)
+            var namespaces = mountNamespaces.OrderBy(m => m.Value).ToArray();
+            var tables = new List<MountInfoEntry>?[namespaces.Length];
+            var errors = new int[namespaces.Length];
+            int workers = namespaces.Length < 16 ? 1 : Math.Min(Environment.ProcessorCount, 4);
+            System.Threading.Tasks.Parallel.For(0, workers, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
             {
-                _verbose?.Invoke($"Cannot read the mounts of mount namespace {mountNs} through process {pid}: {Errno.Describe(err)} ({Errno.Name(err)}).");
-                return;
-            }
-            bool own = mountNs == _self[MountIndex];
-            foreach (var entry in MountInfo.Parse(Encoding.UTF8.GetString(text)))
+                for (int i = w; i < namespaces.Length; i += workers)
+                {
+                    var text = Sys.TryReadAll(Sys.CPath($"{_procRoot}/{namespaces[i].Value}/mountinfo"), out errors[i]);
+                    if (text is not null) tables[i] = MountInfo.ParseOfType(text, "nsfs");
+                }
+            });
+            for (int i = 0; i < namespaces.Length; i++)
             {
-                if (entry.FileSystemType != "nsfs" || !NsLink.TryParse(entry.Root, out var type, out ulong inode)) continue;
-                string where = own ? entry.MountPoint : $"{_procRoot}/{pid}/root{entry.MountPoint}";
-                var f = Get(NamespaceKinds.Index(type), inode);
-                if (!f.Paths.Contains(where)) f.Paths.Add(where);
+                var (mountNs, pid) = namespaces[i];
+                if (tables[i] is not List<MountInfoEntry> table)
+                {
+                    _verbose?.Invoke($"Cannot read the mounts of mount namespace {mountNs} through process {pid}: {Errno.Describe(errors[i])} ({Errno.Name(errors[i])}).");
+                    continue;
+                }
+                bool own = mountNs == _self[MountIndex];
+                foreach (var entry in table)
+                {
+                    if (!NsLink.TryParse(entry.Root, out var type, out ulong inode)) continue;
+                    string where = own ? entry.MountPoint : $"{_procRoot}/{pid}/root{entry.MountPoint}";
+                    var f = Get(NamespaceKinds.Index(type), inode);
+                    if (!f.Paths.Contains(where)) f.Paths.Add(where);
+                }
             }
         }
 
@@ -274,8 +294,8 @@ namespace NsPS.Discovery
                 var f = found[i];
                 var ns = new Namespace(f.Type, _nsfsDevice, f.Inode)
                 {
-                    ProcessIds = f.Pids.Distinct().OrderBy(p => p).ToArray(),
-                    ThreadIds = f.Tids.Distinct().OrderBy(p => p).ToArray(),
+                    ProcessIds = SortedDistinct(f.Pids),
+                    ThreadIds = SortedDistinct(f.Tids),
                     Paths = f.Paths.ToArray(),
                     Name = f.Name,
                     HolderPid = f.HolderPid,
@@ -316,6 +336,20 @@ namespace NsPS.Discovery
             });
             foreach (var message in messages) _verbose?.Invoke(message);
             return result;
+        }
+
+        /// <summary>The ids in ascending order, each once (the walkers' lists are sorted runs; a list may hold thousands).</summary>
+        internal static int[] SortedDistinct(List<int> ids)
+        {
+            if (ids.Count == 0) return Array.Empty<int>();
+            var sorted = ids.ToArray();
+            Array.Sort(sorted);
+            int kept = 1;
+            for (int i = 1; i < sorted.Length; i++)
+            {
+                if (sorted[i] != sorted[kept - 1]) sorted[kept++] = sorted[i];
+            }
+            return kept == sorted.Length ? sorted : sorted.AsSpan(0, kept).ToArray();
         }
 
         private NetnsIdQuery? TryNetlink(Action<string>? log)

@@ -12,9 +12,8 @@ namespace NsPS.Discovery
     internal sealed class ProcessWalker
     {
         private static readonly byte[][] LinkNames = Array.ConvertAll(NamespaceKinds.All, t => Sys.CPath(NamespaceKinds.LinkName(t)));
-        private static readonly byte[] TaskDir = Sys.CPath("task");
-        private static readonly byte[] PidForChildren = Sys.CPath("ns/pid_for_children");
-        private static readonly byte[] TimeForChildren = Sys.CPath("ns/time_for_children");
+        private static readonly byte[] PidForChildren = Sys.CPath("pid_for_children");
+        private static readonly byte[] TimeForChildren = Sys.CPath("time_for_children");
         private static readonly int MountIndex = NamespaceKinds.Index(NamespaceType.Mount);
         private static readonly int PidIndex = NamespaceKinds.Index(NamespaceType.Pid);
         private static readonly int TimeIndex = NamespaceKinds.Index(NamespaceType.Time);
@@ -56,7 +55,10 @@ namespace NsPS.Discovery
             return f;
         }
 
-        /// <summary>Reads one process: its links, its threads' links, its descriptors. Everything relative to /proc/PID, opened once.</summary>
+        /// <summary>
+        /// Reads one process: its links, its threads' links, its descriptors. The links are read relative to
+        /// /proc/PID/ns, opened once, so that each costs the lookup of one name.
+        /// </summary>
         public void Scan(int pid)
         {
             int procFd = _procFd;
@@ -65,15 +67,15 @@ namespace NsPS.Discovery
             var threadLinks = _threadLinks;
             var entries = _entries;
             Span<byte> target = _target;
-            int pidFd = Sys.OpenDirectoryAt(procFd, path.Reset().Number(pid).End().Bytes, forListing: false);
-            if (pidFd < 0)
+            int nsFd = Sys.OpenDirectoryAt(procFd, path.Reset().Number(pid).Append("/ns").End().Bytes, forListing: false);
+            if (nsFd < 0)
             {
                 Skipped++;
                 return;
             }
             try
             {
-                if (!ReadLinks(pidFd, path.Reset().Append("ns").End().Bytes, links, target, out int error, _kinds))
+                if (!ReadLinks(nsFd, default, links, target, out int error, _kinds))
                 {
                     Skipped++;
                     Messages.Add($"Skipping process {pid}: {Errno.Describe(error)} ({Errno.Name(error)}).");
@@ -86,80 +88,86 @@ namespace NsPS.Discovery
                 if (links[MountIndex] != 0) MountNamespaces.TryAdd(links[MountIndex], pid);
 
                 // A process that unshared pid or time keeps the new namespace for its children.
-                if ((_kinds & (1 << PidIndex)) != 0) ForChildren(pidFd, pid, PidForChildren, PidIndex, links, target);
-                if ((_kinds & (1 << TimeIndex)) != 0) ForChildren(pidFd, pid, TimeForChildren, TimeIndex, links, target);
-
-                // Threads whose namespaces differ from their process's.
-                entries.Clear();
-                // /proc/PID/task has one link per thread plus two: list it only for multithreaded processes.
-                int taskFd = Sys.LinkCountAt(pidFd, TaskDir) > 3 ? Sys.OpenDirectoryAt(pidFd, TaskDir, forListing: true) : -1;
-                if (taskFd >= 0)
-                {
-                    try
-                    {
-                        if (ProcDirectory.ListNumericFd(taskFd, entries) == 0 && entries.Count > 1)
-                        {
-                            foreach (int tid in entries)
-                            {
-                                if (tid == pid || !ReadLinks(taskFd, path.Reset().Number(tid).Append("/ns").End().Bytes, threadLinks, target, out _, _kinds)) continue;
-                                for (int k = 0; k < 8; k++)
-                                {
-                                    if (threadLinks[k] != 0 && threadLinks[k] != links[k])
-                                    {
-                                        var f = Get(k, threadLinks[k]);
-                                        f.Tids.Add(tid);
-                                        f.ThreadOwner ??= pid;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    finally { Sys.Close(taskFd); }
-                }
-
-                // Open descriptors to nsfs files.
-                entries.Clear();
-                int fdDir = Sys.OpenDirectoryAt(pidFd, path.Reset().Append("fd").End().Bytes, forListing: true);
-                if (fdDir >= 0)
-                {
-                    try
-                    {
-                        if (ProcDirectory.ListNumericFd(fdDir, entries) == 0)
-                        {
-                            foreach (int fd in entries)
-                            {
-                                int n = Sys.ReadLinkAt(fdDir, path.Reset().Number(fd).End().Bytes, target);
-                                if (n > 0 && NsLink.TryParse(target.Slice(0, n), out var type, out ulong inode))
-                                {
-                                    Get(NamespaceKinds.Index(type), inode).Paths.Add($"{_procRoot}/{pid}/fd/{fd}");
-                                }
-                            }
-                        }
-                    }
-                    finally { Sys.Close(fdDir); }
-                }
+                if ((_kinds & (1 << PidIndex)) != 0) ForChildren(nsFd, pid, PidForChildren, PidIndex, links, target);
+                if ((_kinds & (1 << TimeIndex)) != 0) ForChildren(nsFd, pid, TimeForChildren, TimeIndex, links, target);
             }
-            finally { Sys.Close(pidFd); }
+            finally { Sys.Close(nsFd); }
+
+            // Threads whose namespaces differ from their process's.
+            entries.Clear();
+            // /proc/PID/task has one link per thread plus two: list it only for multithreaded processes.
+            var taskDir = path.Reset().Number(pid).Append("/task").End().Bytes;
+            int taskFd = Sys.LinkCountAt(procFd, taskDir) > 3 ? Sys.OpenDirectoryAt(procFd, taskDir, forListing: true) : -1;
+            if (taskFd >= 0)
+            {
+                try
+                {
+                    if (ProcDirectory.ListNumericFd(taskFd, entries, procfs: true) == 0 && entries.Count > 1)
+                    {
+                        foreach (int tid in entries)
+                        {
+                            if (tid == pid || !ReadLinks(taskFd, path.Reset().Number(tid).Append("/ns").Text, threadLinks, target, out _, _kinds)) continue;
+                            for (int k = 0; k < 8; k++)
+                            {
+                                if (threadLinks[k] != 0 && threadLinks[k] != links[k])
+                                {
+                                    var f = Get(k, threadLinks[k]);
+                                    f.Tids.Add(tid);
+                                    f.ThreadOwner ??= pid;
+                                }
+                            }
+                        }
+                    }
+                }
+                finally { Sys.Close(taskFd); }
+            }
+
+            // Open descriptors to nsfs files.
+            entries.Clear();
+            int fdDir = Sys.OpenDirectoryAt(procFd, path.Reset().Number(pid).Append("/fd").End().Bytes, forListing: true);
+            if (fdDir >= 0)
+            {
+                try
+                {
+                    if (ProcDirectory.ListNumericFd(fdDir, entries, procfs: true) == 0)
+                    {
+                        foreach (int fd in entries)
+                        {
+                            int n = Sys.ReadLinkAt(fdDir, path.Reset().Number(fd).End().Bytes, target);
+                            if (n > 0 && NsLink.TryParse(target.Slice(0, n), out var type, out ulong inode))
+                            {
+                                Get(NamespaceKinds.Index(type), inode).Paths.Add($"{_procRoot}/{pid}/fd/{fd}");
+                            }
+                        }
+                    }
+                }
+                finally { Sys.Close(fdDir); }
+            }
         }
 
         /// <summary>
         /// Reads the eight links of an ns directory (of a process or a thread) into <paramref name="links"/>:
-        /// readlinkat(dirFd, "PREFIX/net"), ... where <paramref name="nsDir"/> is the NUL-terminated prefix ("ns", "TID/ns").
+        /// readlinkat(dirFd, "PREFIX/net"), ... where <paramref name="prefix"/> is the way to the ns directory
+        /// from <paramref name="dirFd"/> ("TID/ns"; empty when <paramref name="dirFd"/> is the ns directory).
         /// </summary>
-        internal static bool ReadLinks(int dirFd, ReadOnlySpan<byte> nsDir, ulong[] links, Span<byte> target, out int error, int kinds = 0xFF)
+        internal static bool ReadLinks(int dirFd, ReadOnlySpan<byte> prefix, ulong[] links, Span<byte> target, out int error, int kinds = 0xFF)
         {
             error = 0;
             Array.Clear(links);
-            Span<byte> name = stackalloc byte[nsDir.Length + 8];
-            int prefix = nsDir.Length - 1; // without the NUL
-            nsDir.Slice(0, prefix).CopyTo(name);
-            name[prefix] = (byte)'/';
+            Span<byte> name = stackalloc byte[prefix.Length + 24];
+            int start = 0;
+            if (!prefix.IsEmpty)
+            {
+                prefix.CopyTo(name);
+                name[prefix.Length] = (byte)'/';
+                start = prefix.Length + 1;
+            }
             int readable = 0;
             bool first = true;
             for (int k = 0; k < 8; k++)
             {
                 if ((kinds & (1 << k)) == 0) continue;
-                LinkNames[k].CopyTo(name.Slice(prefix + 1));
+                LinkNames[k].CopyTo(name.Slice(start));
                 int n = Sys.ReadLinkAt(dirFd, name, target);
                 if (n > 0 && NsLink.TryParse(target.Slice(0, n), out _, out ulong inode))
                 {
@@ -171,17 +179,18 @@ namespace NsPS.Discovery
                     error = -n;
                     if (first && (error == Errno.EACCES || error == Errno.ENOENT || error == Errno.EPERM || error == Errno.ESRCH)) return false;
                 }
+                first = false;
             }
             return readable > 0;
         }
 
-        private void ForChildren(int pidFd, int pid, byte[] link, int kind, ulong[] links, Span<byte> target)
+        private void ForChildren(int nsFd, int pid, byte[] link, int kind, ulong[] links, Span<byte> target)
         {
-            int n = Sys.ReadLinkAt(pidFd, link, target);
+            int n = Sys.ReadLinkAt(nsFd, link, target);
             if (n > 0 && NsLink.TryParse(target.Slice(0, n), out _, out ulong inode) && inode != links[kind])
             {
                 var f = Get(kind, inode);
-                f.ChildrenPath ??= $"{_procRoot}/{pid}/{Encoding.ASCII.GetString(link, 0, link.Length - 1)}";
+                f.ChildrenPath ??= $"{_procRoot}/{pid}/ns/{Encoding.ASCII.GetString(link, 0, link.Length - 1)}";
             }
         }
 
@@ -191,7 +200,11 @@ namespace NsPS.Discovery
             private readonly byte[] _buffer = new byte[128];
             private int _length;
 
+            /// <summary>The path with its NUL (after <see cref="End"/>).</summary>
             public ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, _length + 1);
+
+            /// <summary>The path without a NUL, as a prefix.</summary>
+            public ReadOnlySpan<byte> Text => _buffer.AsSpan(0, _length);
 
             public PathBuffer Reset()
             {

@@ -23,13 +23,20 @@ namespace NsPS.Native
             finally { close(fd); }
         }
 
-        /// <summary>Lists the numeric entries of an open directory descriptor (which stays open).</summary>
-        public static int ListNumericFd(int fd, List<int> into)
+        /// <summary>
+        /// Lists the numeric entries of an open directory descriptor (which stays open).
+        /// With <paramref name="procfs"/>, a read that leaves room for the longest entry is taken as the
+        /// last one, saving the empty read that would confirm it: /proc fills the buffer until its directory ends.
+        /// </summary>
+        [System.Runtime.CompilerServices.SkipLocalsInit] // the buffer is only read where getdents wrote it
+        public static int ListNumericFd(int fd, List<int> into, bool procfs = false)
         {
-            byte* buffer = stackalloc byte[16384];
+            const int Size = 16384;
+            const int LongestEntry = 280; // a 19-byte header, a 255-byte name and its NUL, aligned to 8
+            byte* buffer = stackalloc byte[Size];
             while (true)
             {
-                long n = (long)syscall(SysNo.Getdents64, fd, (long)buffer, 16384);
+                long n = (long)syscall(SysNo.Getdents64, fd, (long)buffer, Size);
                 if (n < 0) return -errno;
                 if (n == 0) return 0;
                 long offset = 0;
@@ -49,6 +56,7 @@ namespace NsPS.Native
                     if (numeric) into.Add(value);
                     offset += reclen;
                 }
+                if (procfs && n <= Size - LongestEntry) return 0;
             }
         }
 
