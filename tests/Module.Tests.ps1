@@ -162,3 +162,15 @@ catch { 'type:' + `$_.Exception.GetType().FullName; 'message:' + `$_.Exception.M
         finally { Remove-Item $empty -Force }
     }
 }
+
+Describe 'The build scripts' {
+    # Tasks that the test run itself does not start (Bench, Soak) must still parse.
+    It '<Name> parses' -ForEach @(
+        @{ Name = 'build.ps1' }
+        Get-ChildItem (Join-Path (Split-Path $PSScriptRoot -Parent) 'src/build') -Filter *.ps1 | ForEach-Object { @{ Name = "src/build/$($_.Name)" } }
+    ) {
+        $errors = $null
+        $null = [System.Management.Automation.Language.Parser]::ParseFile((Join-Path $RepoRoot $Name), [ref] $null, [ref] $errors)
+        $errors | ForEach-Object { "$($_.Extent.StartLineNumber): $($_.Message)" } | Should -BeNullOrEmpty
+    }
+}
