@@ -31,7 +31,7 @@ BeforeAll {
     $script:MountHolder = Start-Background unshare @('--mount', '--propagation', 'private', 'sh', '-c', "touch '$HiddenFile' && unshare --net='$HiddenFile' true && exec sleep 600")
     $Started.Add($MountHolder)
 
-    # A thread of this very process in its own uts namespace.
+    # A thread of this very process in its own uts namespace, keeping a new time namespace for children it never has.
     Add-Type -TypeDefinition @'
 using System;
 using System.Runtime.InteropServices;
@@ -43,7 +43,7 @@ public static class NsPSTestThread {
     public static int Tid;
     public static int Start() {
         var ready = new ManualResetEventSlim();
-        var t = new Thread(() => { Tid = gettid(); if (unshare(0x04000000) != 0) Tid = -Marshal.GetLastWin32Error(); ready.Set(); Done.Wait(); });
+        var t = new Thread(() => { Tid = gettid(); if (unshare(0x04000000 | 0x00000080) != 0) Tid = -Marshal.GetLastWin32Error(); ready.Set(); Done.Wait(); });
         t.IsBackground = true;
         t.Start();
         ready.Wait();
@@ -61,6 +61,8 @@ public static class NsPSTestThread {
             ((Get-Content /proc/$($FdHolder.Id)/comm) -eq 'sleep')
     }
     $script:All = Get-Namespace
+    # Where each namespace can be opened again (internal): checked where only a thread or a parent reaches it.
+    $script:ReachPath = [NsPS.Namespace].GetProperty('ReachPath', [Reflection.BindingFlags]'NonPublic,Instance')
 }
 
 AfterAll {
@@ -92,6 +94,20 @@ Describe 'Get-Namespace' {
             $ns.Type | Should -Be ([NsPS.NamespaceType]$_)
             $ns.ProcessIds | Should -Be @($child)
             (Get-NsInode "/proc/$($Population[$_].Id)/ns/$($_)_for_children") | Should -Be $inode
+        }
+
+        It 'finds a time namespace kept only for the children of one thread, and describes it from there' {
+            # (An empty pid namespace cannot be seen: the kernel shows pid_for_children once its first process exists.)
+            $link = "/proc/$PID/task/$ThreadId/ns/time_for_children"
+            $inode = Get-NsInode $link
+            $inode | Should -Not -Be (Get-NsInode "/proc/$PID/task/$ThreadId/ns/time")
+            $ns = $All | Where-Object { $_.Type -eq 'Time' -and $_.Id -eq $inode }
+            $ns | Should -HaveCount 1
+            $ns.ProcessCount | Should -Be 0
+            $ns.ThreadIds | Should -BeNullOrEmpty
+            $ReachPath.GetValue($ns) | Should -Be $link
+            $ns.UniqueId | Should -BeGreaterThan 0
+            $ns.Owner | Should -Be (Get-NsInode '/proc/self/ns/user')
         }
 
         It 'finds a net namespace persisted by ip netns add, with no process, by its name' {
@@ -133,6 +149,10 @@ Describe 'Get-Namespace' {
             $ns | Should -HaveCount 1
             $ns.ThreadIds | Should -Be @($ThreadId)
             $ns.ProcessCount | Should -Be 0
+            # Described through the thread itself.
+            $ReachPath.GetValue($ns) | Should -Be "/proc/$PID/task/$ThreadId/ns/uts"
+            $ns.UniqueId | Should -BeGreaterThan 0
+            $ns.Command | Should -Not -BeNullOrEmpty
         }
 
         It 'relates the user namespace to its owner and parent' {

@@ -7,7 +7,7 @@ param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [int] $Sets = 200,
     [int] $ProcessesPerSet = 10,
-    [int] $Repeat = 15
+    [int] $Repeat = 21
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath -Force

@@ -76,9 +76,17 @@ namespace NsPS.Discovery
                 }
                 else
                 {
+                    // Chunks handed out as the walkers ask: a walker whose core is taken away does not hold up the rest.
+                    const int Chunk = 32;
+                    int next = 0;
                     System.Threading.Tasks.Parallel.For(0, workers, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
                     {
-                        for (int i = w; i < pids.Count; i += workers) walkers[w].Scan(pids[i]);
+                        int start;
+                        while ((start = System.Threading.Interlocked.Add(ref next, Chunk) - Chunk) < pids.Count)
+                        {
+                            int end = Math.Min(start + Chunk, pids.Count);
+                            for (int i = start; i < end; i++) walkers[w].Scan(pids[i]);
+                        }
                     });
                 }
             }
@@ -127,19 +135,36 @@ namespace NsPS.Discovery
             public ulong Inode { get; }
             public List<int> Pids { get; } = new();
             public List<int> Tids { get; } = new();
-            public int? ThreadOwner { get; set; }
+            /// <summary>The lowest thread seen in it (of a process not in it), and that thread's process.</summary>
+            public (int Tid, int Owner)? Thread { get; private set; }
             public List<string> Paths { get; } = new();
-            public string? ChildrenPath { get; set; }
+            /// <summary>
+            /// The lowest process (Tid 0) or thread that keeps it for its children (pid_for_children,
+            /// time_for_children) without being in it.
+            /// </summary>
+            public (int Pid, int Tid)? ChildrenOf { get; private set; }
             public string? Name { get; set; }
             public int? HolderPid { get; set; }
 
+            public void AddThread(int tid, int owner)
+            {
+                Tids.Add(tid);
+                if (Thread is not { } t || tid < t.Tid) Thread = (tid, owner);
+            }
+
+            public void AddChildrenOf(int pid, int tid)
+            {
+                if (ChildrenOf is not { } known || pid < known.Pid || (pid == known.Pid && tid < known.Tid)) ChildrenOf = (pid, tid);
+            }
+
+            /// <summary>Takes in what another walker found; the lowest thread and process win, whichever walker saw them.</summary>
             public void Merge(Found other)
             {
                 Pids.AddRange(other.Pids);
                 Tids.AddRange(other.Tids);
                 Paths.AddRange(other.Paths);
-                ThreadOwner ??= other.ThreadOwner;
-                ChildrenPath ??= other.ChildrenPath;
+                if (other.Thread is { } t && (Thread is not { } mine || t.Tid < mine.Tid)) Thread = t;
+                if (other.ChildrenOf is { } c) AddChildrenOf(c.Pid, c.Tid);
             }
         }
 
@@ -309,14 +334,20 @@ namespace NsPS.Discovery
                     ns.ReachPath = $"{_procRoot}/{pid}/ns/{link}";
                     procDirs[i] = $"{_procRoot}/{pid}";
                 }
-                else if (ns.ThreadIds.Length > 0 && f.ThreadOwner is int owner)
+                else if (f.Thread is { } thread)
                 {
-                    ns.ReachPath = $"{_procRoot}/{owner}/task/{ns.ThreadIds[0]}/ns/{link}";
-                    procDirs[i] = $"{_procRoot}/{owner}/task/{ns.ThreadIds[0]}";
+                    ns.ReachPath = $"{_procRoot}/{thread.Owner}/task/{thread.Tid}/ns/{link}";
+                    procDirs[i] = $"{_procRoot}/{thread.Owner}/task/{thread.Tid}";
                 }
                 else
                 {
-                    ns.ReachPath = f.Paths.FirstOrDefault(p => !p.StartsWith(_procRoot + "/", StringComparison.Ordinal)) ?? f.Paths.FirstOrDefault() ?? f.ChildrenPath;
+                    string? children = f.ChildrenOf switch
+                    {
+                        { Tid: 0 } c => $"{_procRoot}/{c.Pid}/ns/{link}_for_children",
+                        { } c => $"{_procRoot}/{c.Pid}/task/{c.Tid}/ns/{link}_for_children",
+                        null => null,
+                    };
+                    ns.ReachPath = f.Paths.FirstOrDefault(p => !p.StartsWith(_procRoot + "/", StringComparison.Ordinal)) ?? f.Paths.FirstOrDefault() ?? children;
                 }
                 result.Add(ns);
             }

@@ -12,11 +12,12 @@ namespace NsPS.Discovery
     internal sealed class ProcessWalker
     {
         private static readonly byte[][] LinkNames = Array.ConvertAll(NamespaceKinds.All, t => Sys.CPath(NamespaceKinds.LinkName(t)));
-        private static readonly byte[] PidForChildren = Sys.CPath("pid_for_children");
-        private static readonly byte[] TimeForChildren = Sys.CPath("time_for_children");
+        private static readonly (int Kind, byte[] Link)[] ForChildrenLinks =
+        {
+            (NamespaceKinds.Index(NamespaceType.Pid), Sys.CPath("pid_for_children")),
+            (NamespaceKinds.Index(NamespaceType.Time), Sys.CPath("time_for_children")),
+        };
         private static readonly int MountIndex = NamespaceKinds.Index(NamespaceType.Mount);
-        private static readonly int PidIndex = NamespaceKinds.Index(NamespaceType.Pid);
-        private static readonly int TimeIndex = NamespaceKinds.Index(NamespaceType.Time);
 
         private readonly int _procFd;
         private readonly string _procRoot;
@@ -88,8 +89,7 @@ namespace NsPS.Discovery
                 if (links[MountIndex] != 0) MountNamespaces.TryAdd(links[MountIndex], pid);
 
                 // A process that unshared pid or time keeps the new namespace for its children.
-                if ((_kinds & (1 << PidIndex)) != 0) ForChildren(nsFd, pid, PidForChildren, PidIndex, links, target);
-                if ((_kinds & (1 << TimeIndex)) != 0) ForChildren(nsFd, pid, TimeForChildren, TimeIndex, links, target);
+                ForChildren(nsFd, default, links, target, pid, 0);
             }
             finally { Sys.Close(nsFd); }
 
@@ -107,13 +107,12 @@ namespace NsPS.Discovery
                         foreach (int tid in entries)
                         {
                             if (tid == pid || !ReadLinks(taskFd, path.Reset().Number(tid).Append("/ns").Text, threadLinks, target, out _, _kinds)) continue;
+                            ForChildren(taskFd, path.Reset().Number(tid).Append("/ns").Text, threadLinks, target, pid, tid);
                             for (int k = 0; k < 8; k++)
                             {
                                 if (threadLinks[k] != 0 && threadLinks[k] != links[k])
                                 {
-                                    var f = Get(k, threadLinks[k]);
-                                    f.Tids.Add(tid);
-                                    f.ThreadOwner ??= pid;
+                                    Get(k, threadLinks[k]).AddThread(tid, pid);
                                 }
                             }
                         }
@@ -155,13 +154,7 @@ namespace NsPS.Discovery
             error = 0;
             Array.Clear(links);
             Span<byte> name = stackalloc byte[prefix.Length + 24];
-            int start = 0;
-            if (!prefix.IsEmpty)
-            {
-                prefix.CopyTo(name);
-                name[prefix.Length] = (byte)'/';
-                start = prefix.Length + 1;
-            }
+            int start = StartName(name, prefix);
             int readable = 0;
             bool first = true;
             for (int k = 0; k < 8; k++)
@@ -184,14 +177,30 @@ namespace NsPS.Discovery
             return readable > 0;
         }
 
-        private void ForChildren(int nsFd, int pid, byte[] link, int kind, ulong[] links, Span<byte> target)
+        /// <summary>
+        /// The pid and time namespaces a process or thread keeps for its children (after unshare), where they
+        /// differ from its own: readlinkat(dirFd, "PREFIX/pid_for_children"), as in <see cref="ReadLinks"/>.
+        /// </summary>
+        private void ForChildren(int dirFd, ReadOnlySpan<byte> prefix, ulong[] own, Span<byte> target, int pid, int tid)
         {
-            int n = Sys.ReadLinkAt(nsFd, link, target);
-            if (n > 0 && NsLink.TryParse(target.Slice(0, n), out _, out ulong inode) && inode != links[kind])
+            Span<byte> name = stackalloc byte[prefix.Length + 24];
+            int start = StartName(name, prefix);
+            foreach (var (kind, link) in ForChildrenLinks)
             {
-                var f = Get(kind, inode);
-                f.ChildrenPath ??= $"{_procRoot}/{pid}/ns/{Encoding.ASCII.GetString(link, 0, link.Length - 1)}";
+                if ((_kinds & (1 << kind)) == 0) continue;
+                link.CopyTo(name.Slice(start));
+                int n = Sys.ReadLinkAt(dirFd, name, target);
+                if (n > 0 && NsLink.TryParse(target.Slice(0, n), out _, out ulong inode) && inode != own[kind]) Get(kind, inode).AddChildrenOf(pid, tid);
             }
+        }
+
+        /// <summary>Writes "PREFIX/" into <paramref name="name"/> (nothing for an empty prefix); returns where a link's name goes.</summary>
+        private static int StartName(Span<byte> name, ReadOnlySpan<byte> prefix)
+        {
+            if (prefix.IsEmpty) return 0;
+            prefix.CopyTo(name);
+            name[prefix.Length] = (byte)'/';
+            return prefix.Length + 1;
         }
 
         /// <summary>Builds NUL-terminated /proc paths in one reusable buffer, without allocating.</summary>

@@ -139,12 +139,9 @@ namespace NsPS.Native
 
         private static FileDescriptor? NsRelative(FileDescriptor fd, int request, string step)
         {
+            // The kernel opens the related namespace close-on-exec (open_related_ns): no fcntl needed.
             int rc = ioctl(fd.Value, request);
-            if (rc >= 0)
-            {
-                SetCloexec(rc);
-                return new FileDescriptor(rc, step);
-            }
+            if (rc >= 0) return new FileDescriptor(rc, step);
             int e = errno;
             if (e == Errno.EPERM) return null;
             throw new NativeException(step, e, fd.Path);
@@ -176,11 +173,9 @@ namespace NsPS.Native
         {
             long rc = (long)syscall(SysNo.PidfdOpen, pid, 0);
             if (rc < 0) throw new NativeException("pidfd_open", errno, "pid " + pid);
-            SetCloexec((int)rc);
+            // pidfd_open(2) always sets close-on-exec.
             return new FileDescriptor((int)rc, "pidfd " + pid);
         }
-
-        internal static void SetCloexec(int fd) => fcntl(fd, F_SETFD, FD_CLOEXEC);
 
         internal static void Close(int fd) => close(fd);
 
