@@ -86,5 +86,14 @@ namespace NsPS
 
         /// <summary>Index 0..7 of a single kind (for arrays indexed by kind).</summary>
         public static int Index(NamespaceType type) => Array.IndexOf(All, type);
+
+        /// <summary>The kinds given (as to -Type) as one set of flags; <paramref name="none"/> when none are given.</summary>
+        public static NamespaceType Combine(NamespaceType[]? types, NamespaceType none)
+        {
+            if (types is not { Length: > 0 }) return none;
+            var all = NamespaceType.None;
+            foreach (var t in types) all |= t;
+            return all;
+        }
     }
 }

@@ -140,7 +140,7 @@ namespace NsPS.Commands
 
         protected override void StopProcessing() => _stopping = true;
 
-        private NamespaceType TypeFilter => Type is { Length: > 0 } ? Type.Aggregate(NamespaceType.None, (a, t) => a | t) : NamespaceType.All;
+        private NamespaceType TypeFilter => NamespaceKinds.Combine(Type, none: NamespaceType.All);
 
         /// <summary>The namespaces of -ProcessId or -Name, less those the caller is in already.</summary>
         private List<EnterTarget>? Targets()

@@ -56,7 +56,7 @@ namespace NsPS.Commands
 
         private readonly List<Namespace> _tree = new();
 
-        private NamespaceType TypeFilter => Type is { Length: > 0 } ? Type.Aggregate(NamespaceType.None, (a, t) => a | t) : NamespaceType.All;
+        private NamespaceType TypeFilter => NamespaceKinds.Combine(Type, none: NamespaceType.All);
 
         protected override void ProcessRecord()
         {

@@ -16,7 +16,7 @@ namespace NsPS.Commands
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
             var names = new SortedSet<string>(NameStore.All().Select(s => s.Name));
-            foreach (var n in ProcDirectory.ListNames(NamespaceScanner.NetnsRunDirectory) ?? new List<string>()) names.Add(n);
+            foreach (var n in ProcDirectory.ListNames(NameStore.NetnsDirectory) ?? new List<string>()) names.Add(n);
             var pattern = WildcardPattern.Get(wordToComplete.Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
             foreach (var name in names.Where(n => pattern.IsMatch(n)))
             {

@@ -75,7 +75,7 @@ namespace NsPS.Commands
 
         protected override void ProcessRecord()
         {
-            var types = Type!.Aggregate(NamespaceType.None, (a, t) => a | t);
+            var types = NamespaceKinds.Combine(Type, none: NamespaceType.None);
             if (types == NamespaceType.None)
             {
                 Fail(new ArgumentException("Give at least one kind of namespace with -Type."), "NoType", ErrorCategory.InvalidArgument, Type,

@@ -166,7 +166,7 @@ namespace NsPS.Commands
         {
             try
             {
-                var all = new NamespaceScanner(WriteVerbose).Scan();
+                var all = new NamespaceScanner(WriteVerbose).Scan(NamespaceType.User);
                 var ns = all.FirstOrDefault(n => n.Type == NamespaceType.User && n.Id == plan.NamespaceId && n.Device == plan.NamespaceDevice);
                 if (ns is not null)
                 {

@@ -64,7 +64,6 @@ namespace NsPS.Core
     internal sealed class Launcher : IDisposable
     {
         private int _channel;
-        private bool _reaped;
 
         private Launcher(int pid, int channel)
         {
@@ -133,11 +132,7 @@ namespace NsPS.Core
         /// <summary>Waits for the launcher process itself to end and returns its wait status.</summary>
         public int WaitExit()
         {
-            if (!_reaped)
-            {
-                Status = ProcessControl.Wait(Pid, block: true);
-                _reaped = true;
-            }
+            Status ??= ProcessControl.Wait(Pid, block: true);
             return Status ?? 0;
         }
 
@@ -174,24 +169,16 @@ namespace NsPS.Core
 
         public void Dispose()
         {
-            if (_channel >= 0)
-            {
-                Sys.Close(_channel);
-                _channel = -1;
-            }
-            if (!_reaped)
+            CloseChannel();
+            if (Status is null)
             {
                 // Closing the channel makes the launcher give up; make sure it is gone and reaped.
-                if (ProcessControl.Wait(Pid, block: false) is int status)
-                {
-                    Status = status;
-                }
-                else
+                Status = ProcessControl.Wait(Pid, block: false);
+                if (Status is null)
                 {
                     Libc.kill(Pid, 9);
                     Status = ProcessControl.Wait(Pid, block: true);
                 }
-                _reaped = true;
             }
         }
     }

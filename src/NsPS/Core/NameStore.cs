@@ -34,6 +34,9 @@ namespace NsPS.Core
         public const int MaxNameLength = 64;
         public const string NetnsDirectory = "/run/netns";
 
+        /// <summary>Root's folder of named sets, where each set's namespaces are bind-mounted (NAME/KIND).</summary>
+        public const string PrivilegedRoot = "/run/nsps";
+
         public static bool Privileged => ProcessControl.CurrentEuid == 0;
 
         /// <summary>The folder of this user's named sets.</summary>
@@ -41,7 +44,7 @@ namespace NsPS.Core
         {
             get
             {
-                if (Privileged) return "/run/nsps";
+                if (Privileged) return PrivilegedRoot;
                 var xdg = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
                 if (!string.IsNullOrEmpty(xdg) && Path.IsPathRooted(xdg) && Directory.Exists(xdg)) return Path.Combine(xdg, "nsps");
                 return $"/tmp/nsps-{ProcessControl.CurrentEuid}";

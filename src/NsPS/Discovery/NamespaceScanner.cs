@@ -32,14 +32,6 @@ namespace NsPS.Discovery
             _procRoot = procRoot;
         }
 
-        /// <summary>Folders whose entries name namespaces: ip netns's folder, and NsPS's run folder (NAME/KIND).</summary>
-        public static string NetnsRunDirectory { get; set; } = "/run/netns";
-
-        public static string NsPSRunDirectory { get; set; } = "/run/nsps";
-
-        /// <summary>How many threads walk /proc; null: one per core (up to four) on a machine with many processes.</summary>
-        internal static int? Workers { get; set; }
-
         /// <summary>Processes that could not be read (another user's, or gone during the walk).</summary>
         public int SkippedProcesses { get; private set; }
 
@@ -67,7 +59,7 @@ namespace NsPS.Discovery
             try
             {
                 // The walk is a few syscalls per process and per thread: spread it over the cores.
-                int workers = Workers ?? (pids.Count < 256 ? 1 : Math.Min(Environment.ProcessorCount, 4));
+                int workers = pids.Count < 256 ? 1 : Math.Min(Environment.ProcessorCount, 4);
                 walkers = new ProcessWalker[workers];
                 for (int w = 0; w < workers; w++) walkers[w] = new ProcessWalker(procFd, _procRoot, kinds);
                 if (workers == 1)
@@ -146,6 +138,17 @@ namespace NsPS.Discovery
             public string? Name { get; set; }
             public int? HolderPid { get; set; }
 
+            /// <summary>The entry of a namespace in a table of them, made on first sight.</summary>
+            public static Found GetOrAdd(Dictionary<(int Kind, ulong Inode), Found> table, int kind, ulong inode)
+            {
+                if (!table.TryGetValue((kind, inode), out var f))
+                {
+                    f = new Found(NamespaceKinds.All[kind], inode);
+                    table.Add((kind, inode), f);
+                }
+                return f;
+            }
+
             public void AddThread(int tid, int owner)
             {
                 Tids.Add(tid);
@@ -168,23 +171,16 @@ namespace NsPS.Discovery
             }
         }
 
-        private Found Get(int kind, ulong inode)
-        {
-            if (!_found.TryGetValue((kind, inode), out var f))
-            {
-                f = new Found(NamespaceKinds.All[kind], inode);
-                _found.Add((kind, inode), f);
-            }
-            return f;
-        }
+        private Found Get(int kind, ulong inode) => Found.GetOrAdd(_found, kind, inode);
 
         private void ReadSelf()
         {
-            var self = Sys.Stat($"{_procRoot}/self/ns/net");
-            _nsfsDevice = self.Device;
+            var net = Sys.Stat($"{_procRoot}/self/ns/net");
+            _nsfsDevice = net.Device;
             for (int k = 0; k < 8; k++)
             {
-                if (Sys.TryStat(Sys.CPath($"{_procRoot}/self/ns/{NamespaceKinds.LinkName(NamespaceKinds.All[k])}"), out var id) == 0)
+                if (NamespaceKinds.All[k] == NamespaceType.Net) _self[k] = net.Inode;
+                else if (Sys.TryStat(Sys.CPath($"{_procRoot}/self/ns/{NamespaceKinds.LinkName(NamespaceKinds.All[k])}"), out var id) == 0)
                     _self[k] = id.Inode;
             }
         }
@@ -213,7 +209,7 @@ namespace NsPS.Discovery
                 var (mountNs, pid) = namespaces[i];
                 if (tables[i] is not List<MountInfoEntry> table)
                 {
-                    _verbose?.Invoke($"Cannot read the mounts of mount namespace {mountNs} through process {pid}: {Errno.Describe(errors[i])} ({Errno.Name(errors[i])}).");
+                    _verbose?.Invoke($"Cannot read the mounts of mount namespace {mountNs} through process {pid}: {Errno.Text(errors[i])}.");
                     continue;
                 }
                 bool own = mountNs == _self[MountIndex];
@@ -230,13 +226,13 @@ namespace NsPS.Discovery
         private void ReadNames()
         {
             // ip netns: /run/netns/NAME
-            foreach (var name in ProcDirectory.ListNames(NetnsRunDirectory) ?? new List<string>())
-                NameFile(Path.Combine(NetnsRunDirectory, name), name, NamespaceType.Net);
+            foreach (var name in ProcDirectory.ListNames(Core.NameStore.NetnsDirectory) ?? new List<string>())
+                NameFile(Path.Combine(Core.NameStore.NetnsDirectory, name), name, NamespaceType.Net);
             // NsPS: /run/nsps/NAME/KIND
-            foreach (var name in ProcDirectory.ListNames(NsPSRunDirectory) ?? new List<string>())
+            foreach (var name in ProcDirectory.ListNames(Core.NameStore.PrivilegedRoot) ?? new List<string>())
             {
                 foreach (var kind in NamespaceKinds.All)
-                    NameFile(Path.Combine(NsPSRunDirectory, name, NamespaceKinds.LinkName(kind)), name, kind);
+                    NameFile(Path.Combine(Core.NameStore.PrivilegedRoot, name, NamespaceKinds.LinkName(kind)), name, kind);
             }
             // NsPS: the named sets of this user, and the unnamed ones of this session, by their holders.
             foreach (var set in Core.NameStore.All())
@@ -274,7 +270,7 @@ namespace NsPS.Discovery
                     Pid = holder.Pid,
                     HolderPid = holder.Pid,
                     Name = holder.Name,
-                    Paths = mounts.Where(m => m.EndsWith("/" + link, StringComparison.Ordinal) || (kind == NamespaceType.Net && m.StartsWith(NetnsRunDirectory + "/", StringComparison.Ordinal))).ToArray(),
+                    Paths = mounts.Where(m => m.EndsWith("/" + link, StringComparison.Ordinal) || (kind == NamespaceType.Net && m.StartsWith(Core.NameStore.NetnsDirectory + "/", StringComparison.Ordinal))).ToArray(),
                     ReachPath = $"{_procRoot}/{holder.Pid}/ns/{link}",
                     IsCurrent = inode == _self[NamespaceKinds.Index(kind)],
                 };

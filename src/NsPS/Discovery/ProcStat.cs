@@ -6,6 +6,13 @@ namespace NsPS.Discovery
     /// <summary>Fields of /proc/PID/stat ("pid (comm) state ppid ..."; comm may hold spaces and parentheses).</summary>
     public static class ProcStat
     {
+        /// <summary>The text of /proc/PID/stat; null when it cannot be read (the process is gone).</summary>
+        public static string? Read(int pid)
+        {
+            var bytes = Native.Sys.TryReadAll(Native.Sys.CPath($"/proc/{pid}/stat"), out _);
+            return bytes is null ? null : System.Text.Encoding.UTF8.GetString(bytes);
+        }
+
         /// <summary>Field 2, the command name (comm) between the parentheses; null if malformed.</summary>
         public static string? Name(string text)
         {

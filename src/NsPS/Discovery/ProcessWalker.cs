@@ -46,15 +46,7 @@ namespace NsPS.Discovery
 
         public int Skipped { get; private set; }
 
-        private NamespaceScanner.Found Get(int kind, ulong inode)
-        {
-            if (!Found.TryGetValue((kind, inode), out var f))
-            {
-                f = new NamespaceScanner.Found(NamespaceKinds.All[kind], inode);
-                Found.Add((kind, inode), f);
-            }
-            return f;
-        }
+        private NamespaceScanner.Found Get(int kind, ulong inode) => NamespaceScanner.Found.GetOrAdd(Found, kind, inode);
 
         /// <summary>
         /// Reads one process: its links, its threads' links, its descriptors. The links are read relative to
@@ -79,7 +71,7 @@ namespace NsPS.Discovery
                 if (!ReadLinks(nsFd, default, links, target, out int error, _kinds))
                 {
                     Skipped++;
-                    Messages.Add($"Skipping process {pid}: {Errno.Describe(error)} ({Errno.Name(error)}).");
+                    Messages.Add($"Skipping process {pid}: {Errno.Text(error)}.");
                     return;
                 }
                 for (int k = 0; k < 8; k++)

@@ -12,12 +12,9 @@ namespace NsPS.Native
         /// Appends the numeric entries of a directory (pids, tids, fds) to <paramref name="into"/>.
         /// Returns 0, or -errno when the directory cannot be opened.
         /// </summary>
-        public static int ListNumeric(ReadOnlySpan<byte> cpath, List<int> into) => ListNumericAt(Sys.AtCwd, cpath, into);
-
-        /// <summary>As <see cref="ListNumeric(ReadOnlySpan{byte}, List{int})"/>, relative to a directory descriptor.</summary>
-        public static int ListNumericAt(int dirfd, ReadOnlySpan<byte> cpath, List<int> into)
+        public static int ListNumeric(ReadOnlySpan<byte> cpath, List<int> into)
         {
-            int fd = Sys.OpenDirectoryAt(dirfd, cpath, forListing: true);
+            int fd = Sys.OpenDirectoryAt(Sys.AtCwd, cpath, forListing: true);
             if (fd < 0) return fd;
             try { return ListNumericFd(fd, into); }
             finally { close(fd); }

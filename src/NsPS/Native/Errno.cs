@@ -39,5 +39,8 @@ namespace NsPS.Native
             // Tmds.LibC binds the XSI strerror_r: 0 and the message in the buffer.
             return Libc.strerror_r(errno, buffer, 256) == 0 ? new string((sbyte*)buffer) : Name(errno);
         }
+
+        /// <summary>Words and name together, as messages give them: "Permission denied (EACCES)".</summary>
+        public static string Text(int errno) => $"{Describe(errno)} ({Name(errno)})";
     }
 }

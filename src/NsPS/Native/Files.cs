@@ -73,9 +73,6 @@ namespace NsPS.Native
             }
         }
 
-        [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
-        private static extern int rename(byte* oldpath, byte* newpath);
-
         /// <summary>Reads a small file without following a final symlink; null when absent.</summary>
         public static string? ReadNoFollow(string path)
         {

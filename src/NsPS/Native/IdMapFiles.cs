@@ -65,17 +65,6 @@ namespace NsPS.Native
         /// <summary>stat(2) of the process directory itself: its owner is the owner of the process (root when it is not dumpable).</summary>
         public static FileId StatProcess(FileDescriptor process) => Sys.FStat(process.Value, process.Path);
 
-        /// <summary>fstatat(2) of a file under the process directory, following links (ns/user leads to the namespace).</summary>
-        public static FileId StatAt(FileDescriptor process, string name)
-        {
-            var cname = Sys.CPath(name);
-            stat st;
-            int rc;
-            fixed (byte* p = cname) rc = fstatat(process.Value, p, &st, 0);
-            if (rc != 0) throw new NativeException("stat", errno, process.Path + "/" + name);
-            return new FileId(st.st_dev, st.st_ino, st.st_uid, (uint)st.st_mode);
-        }
-
         /// <summary>Opens a file under the process directory read-only (a namespace link, a map).</summary>
         public static FileDescriptor OpenAt(FileDescriptor process, string name)
         {
@@ -90,21 +79,8 @@ namespace NsPS.Native
         public static string ReadAt(FileDescriptor process, string name)
         {
             using var fd = OpenAt(process, name);
-            var buffer = new byte[8192];
-            int length = 0;
-            while (length < buffer.Length)
-            {
-                long n;
-                fixed (byte* b = buffer) n = read(fd.Value, b + length, (nuint)(buffer.Length - length));
-                if (n < 0)
-                {
-                    if (errno == Errno.EINTR) continue;
-                    throw new NativeException("read", errno, fd.Path);
-                }
-                if (n == 0) break;
-                length += (int)n;
-            }
-            return Encoding.ASCII.GetString(buffer, 0, length);
+            var bytes = Sys.TryReadFd(fd.Value, out int err) ?? throw new NativeException("read", err, fd.Path);
+            return Encoding.ASCII.GetString(bytes);
         }
 
         /// <summary>

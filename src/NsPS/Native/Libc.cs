@@ -20,7 +20,6 @@ namespace NsPS.Native
         [DllImport(C, SetLastError = true)] public static extern nint write(int fd, void* buf, nuint count);
         [DllImport(C, SetLastError = true)] public static extern int open(byte* path, int flags, uint mode);
         [DllImport(C, SetLastError = true)] public static extern int openat(int dirfd, byte* path, int flags, uint mode);
-        [DllImport(C, SetLastError = true)] public static extern nint readlink(byte* path, byte* buf, nuint size);
         [DllImport(C, SetLastError = true)] public static extern nint readlinkat(int dirfd, byte* path, byte* buf, nuint size);
         [DllImport(C, SetLastError = true)] public static extern int stat(byte* path, stat* buf);
         [DllImport(C, SetLastError = true)] public static extern int lstat(byte* path, stat* buf);
@@ -45,7 +44,6 @@ namespace NsPS.Native
         public static int ioctl(int fd, int request) => ioctl_(fd, (nuint)(uint)request);
 
         public static int ioctl(int fd, int request, void* arg) => ioctl_(fd, (nuint)(uint)request, arg);
-        [DllImport(C, SetLastError = true)] public static extern int fcntl(int fd, int cmd, int arg);
         [DllImport(C, SetLastError = true)] public static extern int kill(int pid, int sig);
         [DllImport(C, SetLastError = true)] public static extern int isatty(int fd);
         [DllImport(C, SetLastError = true)] public static extern long syscall(long number, long a, long b);
@@ -62,11 +60,10 @@ namespace NsPS.Native
         // Linux values, the same on x64 and arm64.
         public const int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0x40, O_EXCL = 0x80, O_DIRECTORY = 0x10000,
             O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
-        public const int AF_UNSPEC = 0, AF_UNIX = 1, AF_NETLINK = 16;
+        public const int AF_UNIX = 1, AF_NETLINK = 16;
         public const int SOCK_RAW = 3, SOCK_SEQPACKET = 5, SOCK_CLOEXEC = 0x80000;
         public const int MSG_NOSIGNAL = 0x4000;
         public const short POLLIN = 1;
-        public const int F_SETFD = 2, FD_CLOEXEC = 1;
         public const ulong MS_BIND = 0x1000, MS_REC = 0x4000, MS_SHARED = 1 << 20;
     }
 }

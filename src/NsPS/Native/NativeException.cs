@@ -32,6 +32,6 @@ namespace NsPS.Native
         public string? Target { get; }
 
         private static string Format(string step, int errno, string? target) =>
-            $"{step}{(target is null ? "" : " " + target)}: {Native.Errno.Describe(errno)} ({Native.Errno.Name(errno)})";
+            $"{step}{(target is null ? "" : " " + target)}: {Native.Errno.Text(errno)}";
     }
 }

@@ -219,9 +219,7 @@ namespace NsPS.Native
                 foreach (var word in Encoding.ASCII.GetString(children).Split(' ', StringSplitOptions.RemoveEmptyEntries))
                 {
                     if (!int.TryParse(word, out int pid)) continue;
-                    var stat = Sys.TryReadAll(Sys.CPath($"/proc/{pid}/stat"), out _);
-                    if (stat is null) continue;
-                    string text = Encoding.UTF8.GetString(stat);
+                    if (Discovery.ProcStat.Read(pid) is not string text) continue;
                     if (Discovery.ProcStat.Name(text) != comm || Discovery.ProcStat.State(text) != 'Z') continue;
                     int status;
                     if (waitpid(pid, &status, WNOHANG) == pid) reaped++;
@@ -311,13 +309,10 @@ namespace NsPS.Native
         /// <summary>As <see cref="StartTime(int)"/>; with <paramref name="includeZombies"/> also for an ended process not yet reaped.</summary>
         public static ulong? StartTime(int pid, bool includeZombies)
         {
-            var bytes = Sys.TryReadAll(Sys.CPath($"/proc/{pid}/stat"), out _);
-            if (bytes is null) return null;
-            string text = Encoding.UTF8.GetString(bytes);
+            if (Discovery.ProcStat.Read(pid) is not string text) return null;
             return !includeZombies && Discovery.ProcStat.State(text) is 'Z' or 'X' ? null : Discovery.ProcStat.StartTime(text);
         }
 
         public static uint CurrentEuid => geteuid();
-        public static uint CurrentEgid => getegid();
     }
 }

@@ -36,17 +36,6 @@ namespace NsPS.Native
             return bytes;
         }
 
-        /// <summary>readlink(2) into <paramref name="buffer"/>; returns the length or -errno.</summary>
-        public static int ReadLink(ReadOnlySpan<byte> cpath, Span<byte> buffer)
-        {
-            fixed (byte* p = cpath)
-            fixed (byte* b = buffer)
-            {
-                long n = readlink(p, b, (nuint)buffer.Length);
-                return n < 0 ? -errno : (int)n;
-            }
-        }
-
         /// <summary>AT_FDCWD for the *at calls.</summary>
         public const int AtCwd = -100;
 
@@ -104,11 +93,11 @@ namespace NsPS.Native
         }
 
         /// <summary>Opens a file read-only with O_CLOEXEC; returns the descriptor or throws.</summary>
-        public static FileDescriptor Open(string path, bool pathOnly = false)
+        public static FileDescriptor Open(string path)
         {
             var cpath = CPath(path);
             int fd;
-            fixed (byte* p = cpath) fd = open(p, (pathOnly ? O_PATH : O_RDONLY) | O_CLOEXEC, 0);
+            fixed (byte* p = cpath) fd = open(p, O_RDONLY | O_CLOEXEC, 0);
             if (fd < 0) throw new NativeException("open", errno, path);
             return new FileDescriptor(fd, path);
         }
@@ -185,23 +174,26 @@ namespace NsPS.Native
             int fd;
             fixed (byte* p = cpath) fd = open(p, O_RDONLY | O_CLOEXEC | (noFollow ? O_NOFOLLOW : 0), 0);
             if (fd < 0) { err = errno; return null; }
-            try
-            {
-                var buffer = new byte[4096];
-                int length = 0;
-                while (true)
-                {
-                    if (length == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
-                    long n;
-                    fixed (byte* b = buffer) n = read(fd, b + length, (nuint)(buffer.Length - length));
-                    if (n < 0) { if (errno == Errno.EINTR) continue; err = errno; return null; }
-                    if (n == 0) break;
-                    length += (int)n;
-                }
-                err = 0;
-                return buffer.AsSpan(0, length).ToArray();
-            }
+            try { return TryReadFd(fd, out err); }
             finally { close(fd); }
+        }
+
+        /// <summary>Reads an open descriptor to its end; null, with the errno, when a read fails.</summary>
+        public static byte[]? TryReadFd(int fd, out int err)
+        {
+            var buffer = new byte[4096];
+            int length = 0;
+            while (true)
+            {
+                if (length == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+                long n;
+                fixed (byte* b = buffer) n = read(fd, b + length, (nuint)(buffer.Length - length));
+                if (n < 0) { if (errno == Errno.EINTR) continue; err = errno; return null; }
+                if (n == 0) break;
+                length += (int)n;
+            }
+            err = 0;
+            return buffer.AsSpan(0, length).ToArray();
         }
     }
 
