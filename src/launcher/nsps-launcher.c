@@ -341,17 +341,22 @@ static void open_std_fds(void)
 	}
 }
 
-/* Signal dispositions and mask as after a clean exec (.NET ignores SIGPIPE). */
-static void reset_signals(void)
+static void unblock_signals(void)
 {
 	sigset_t none;
 
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)signal(sig, SIG_DFL);  /* fails harmlessly for reserved ones */
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL))
 		die(STEP_SIGNALS, "sigprocmask", -1);
+}
+
+/* Signal dispositions and mask as after a clean exec (.NET ignores SIGPIPE). */
+static void reset_signals(void)
+{
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)signal(sig, SIG_DFL);  /* fails harmlessly for reserved ones */
+	unblock_signals();
 }
 
 static void init_process(void)
@@ -394,13 +399,17 @@ static int signal_fd(const int *sigs, size_t count)
 
 /* ---- the channel and the parent-child socket ---- */
 
-/* Receives one message; returns its full length (0: end of file). */
+/*
+ * Receives one message; returns the bytes stored, at most size (0: end of
+ * file).  A longer message is cut to size: each buffer is one byte longer
+ * than the longest valid message, so the parsers still reject it.
+ */
 static size_t receive(char *buf, size_t size)
 {
 	ssize_t n;
 
 	do
-		n = recv(CHANNEL_FD, buf, size, MSG_TRUNC | MSG_CMSG_CLOEXEC);
+		n = recv(CHANNEL_FD, buf, size, 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		die(STEP_CHANNEL, "recv", -1);
@@ -446,6 +455,16 @@ static int peer_closed(int fd)
 	return poll(&p, 1, 0) > 0 && (p.revents & POLLHUP);
 }
 
+/* After poll reported the channel: 1 if it reached end of file or broke
+ * (a message the module sent instead is read and dropped). */
+static int channel_gone(int fd)
+{
+	char c;
+	ssize_t n = recv(fd, &c, 1, MSG_DONTWAIT);
+
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
+}
+
 /* ---- mode=create ---- */
 
 static void unshare_kind(int kind)
@@ -468,7 +487,7 @@ static void wait_for_map(void)
 	len = receive(msg, sizeof(msg));
 	if (len == 0)
 		_exit(steps[STEP_ABORT].status);
-	switch (parse_control(msg, len < sizeof(msg) ? len : sizeof(msg))) {
+	switch (parse_control(msg, len)) {
 	case CONTROL_CONTINUE:
 		return;
 	case CONTROL_ABORT:
@@ -597,19 +616,14 @@ static noreturn void hold(int sfd, int channel)
 
 	for (;;) {
 		struct signalfd_siginfo si;
-		char c;
 
 		if (poll(p, count, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			stop_holder(SIGKILL);
 		}
-		if (count == 2 && p[1].revents) {
-			ssize_t n = recv(channel, &c, 1, MSG_DONTWAIT);
-
-			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-				stop_holder(0);
-		}
+		if (count == 2 && p[1].revents && channel_gone(channel))
+			stop_holder(0);
 		if (p[0].revents && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 			if (si.ssi_signo == SIGCHLD)
 				reap_all();
@@ -627,7 +641,6 @@ static noreturn void holder(const struct request *r, int sync)
 	char ack;
 
 	fail_fd = sync;
-	child = -1;
 	if (prctl(PR_SET_PDEATHSIG, (long)SIGKILL, 0L, 0L, 0L))
 		die(STEP_HOLDER, "prctl", -1);
 	/* "nsps-holder" in ps and Get-Process; the command line stays nsps-launcher. */
@@ -814,13 +827,9 @@ static void set_credentials(const struct request *r)
 static noreturn void run_program(const struct request *r, int sync)
 {
 	char *const *argv = (char *const *)r->argv;
-	sigset_t none;
 
 	fail_fd = sync;
-	child = -1;
-	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, &none, NULL))
-		die(STEP_SIGNALS, "sigprocmask", -1);
+	unblock_signals();
 	if (r->pgroup && setpgid(0, 0))
 		die(STEP_SETPGID, "setpgid", -1);
 	/* If the launcher dies, so does the program: it never outlives its supervisor. */
@@ -867,20 +876,15 @@ static noreturn void supervise(int sfd)
 	for (;;) {
 		struct signalfd_siginfo si;
 		int status;
-		char c;
 
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			die(STEP_SIGNALS, "poll", -1);
 		}
-		if (p[1].revents) {
-			ssize_t n = recv(CHANNEL_FD, &c, 1, MSG_DONTWAIT);
-
-			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-				kill_child();
-				_exit(steps[STEP_ABORT].status);
-			}
+		if (p[1].revents && channel_gone(CHANNEL_FD)) {
+			kill_child();
+			_exit(steps[STEP_ABORT].status);
 		}
 		if (!p[0].revents || read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 			continue;
@@ -973,7 +977,7 @@ static noreturn void enter(const struct request *r)
 	struct json j;
 	int sync[2], sfd;
 
-	int pidfd = r->has_process ? open_process(r) : -1;
+	int pidfd = r->process > 0 ? open_process(r) : -1;
 
 	/* Each target is still checked (device, inode) before anything is joined. */
 	open_targets(r, fds);
@@ -1029,7 +1033,7 @@ int main(void)
 	 * cannot fail and the module reads this report.) */
 	if (getauxval(AT_SECURE))
 		die_errno(STEP_INIT, NULL, -1, EPERM);
-	if (parse_request(msg, len < sizeof(msg) ? len : sizeof(msg), &req, why, sizeof(why)))
+	if (parse_request(msg, len, &req, why, sizeof(why)))
 		die_request(why);
 	if (req.mode == MODE_CREATE)
 		create(&req);

@@ -168,7 +168,12 @@ static int parse_bool(struct parse_ctx *ctx, const char *v, size_t len, int *out
 	return 0;
 }
 
-static int parse_id(struct parse_ctx *ctx, const char *v, size_t len, uint32_t *out)
+/* uid= and gid= are parsed into uid_t and gid_t through a uint32_t pointer. */
+_Static_assert(_Generic((uid_t)0, uint32_t: 1, default: 0) &&
+	       _Generic((gid_t)0, uint32_t: 1, default: 0),
+	       "uid_t and gid_t must be uint32_t");
+
+static int parse_id(struct parse_ctx *ctx, const char *v, size_t len, uint32_t *out, int *has)
 {
 	uint64_t id;
 
@@ -176,6 +181,7 @@ static int parse_id(struct parse_ctx *ctx, const char *v, size_t len, uint32_t *
 	if (parse_u64(v, len, UINT32_MAX - 1, &id))
 		return fail(ctx, "expected an id from 0 to 4294967294", NULL);
 	*out = (uint32_t)id;
+	*has = 1;
 	return 0;
 }
 
@@ -251,20 +257,22 @@ static int set_named(struct request *r, struct parse_ctx *ctx, char *v, size_t l
 	return parse_bool(ctx, v, len, &r->named);
 }
 
+static int set_offset(struct parse_ctx *ctx, const char *v, size_t len, int64_t *out, int *has)
+{
+	if (parse_i64(v, len, out))
+		return fail(ctx, "expected signed decimal nanoseconds", NULL);
+	*has = 1;
+	return 0;
+}
+
 static int set_monotonic(struct request *r, struct parse_ctx *ctx, char *v, size_t len)
 {
-	if (parse_i64(v, len, &r->monotonic))
-		return fail(ctx, "expected signed decimal nanoseconds", NULL);
-	r->has_monotonic = 1;
-	return 0;
+	return set_offset(ctx, v, len, &r->monotonic, &r->has_monotonic);
 }
 
 static int set_boottime(struct request *r, struct parse_ctx *ctx, char *v, size_t len)
 {
-	if (parse_i64(v, len, &r->boottime))
-		return fail(ctx, "expected signed decimal nanoseconds", NULL);
-	r->has_boottime = 1;
-	return 0;
+	return set_offset(ctx, v, len, &r->boottime, &r->has_boottime);
 }
 
 /* kind:path:dev:inode, where path may itself contain ':'. */
@@ -303,24 +311,12 @@ static int set_target(struct request *r, struct parse_ctx *ctx, char *v, size_t 
 
 static int set_uid(struct request *r, struct parse_ctx *ctx, char *v, size_t len)
 {
-	uint32_t id = 0;
-
-	if (parse_id(ctx, v, len, &id))
-		return -1;
-	r->uid = (uid_t)id;
-	r->has_uid = 1;
-	return 0;
+	return parse_id(ctx, v, len, &r->uid, &r->has_uid);
 }
 
 static int set_gid(struct request *r, struct parse_ctx *ctx, char *v, size_t len)
 {
-	uint32_t id = 0;
-
-	if (parse_id(ctx, v, len, &id))
-		return -1;
-	r->gid = (gid_t)id;
-	r->has_gid = 1;
-	return 0;
+	return parse_id(ctx, v, len, &r->gid, &r->has_gid);
 }
 
 static int set_cwd(struct request *r, struct parse_ctx *ctx, char *v, size_t len)
@@ -342,7 +338,6 @@ static int set_process(struct request *r, struct parse_ctx *ctx, char *v, size_t
 	    parse_u64(colon + 1, (size_t)(v + len - colon - 1), UINT64_MAX, &r->process_start))
 		return fail(ctx, "expected pid:starttime, unsigned decimals", NULL);
 	r->process = (pid_t)pid;
-	r->has_process = 1;
 	return 0;
 }
 

@@ -90,8 +90,8 @@ struct request {
 	gid_t gid;
 	const char *cwd;               /* NULL: not given */
 	int pgroup;                    /* the program leads a process group of its own */
-	int has_process;               /* process=: the targets are this process's namespaces */
-	pid_t process;                 /* joined at once with setns(pidfd) */
+	pid_t process;                 /* process= (0: not given): the targets are this
+	                                  process's namespaces, joined at once with setns(pidfd) */
 	uint64_t process_start;        /* its start time (field 22 of /proc/PID/stat) */
 	size_t argc;
 	const char *argv[REQUEST_MAX_ARGS + 1];  /* NULL terminated */

@@ -149,12 +149,13 @@ static void inspect(pid_t pid)
 	print_status("status", id);
 }
 
-/* A number member of a compact JSON report ("pid":N). */
-static pid_t json_pid(const char *json)
+/* A number member of a compact JSON report ("key":N); -1 if there is none.
+ * key is given with its quotes and colon: "\"pid\":". */
+static pid_t json_number(const char *json, const char *key)
 {
-	const char *p = strstr(json, "\"pid\":");
+	const char *p = strstr(json, key);
 
-	return p ? (pid_t)strtol(p + 6, NULL, 10) : -1;
+	return p ? (pid_t)strtol(p + strlen(key), NULL, 10) : -1;
 }
 
 static void send_request(int fd, const char *request, int with_fd)
@@ -192,6 +193,12 @@ static void send_request(int fd, const char *request, int with_fd)
 		(void)close(passed);
 }
 
+static int usage(void)
+{
+	fprintf(stderr, "usage: drive_launcher [-c WORD] [-x] [-r] [-z] [-i] LAUNCHER REQUEST\n");
+	return 2;
+}
+
 static void print_wait(const char *prefix, int status)
 {
 	if (WIFSIGNALED(status))
@@ -216,14 +223,11 @@ int main(int argc, char **argv)
 		case 'z': no_stdio = 1; break;
 		case 'i': do_inspect = 1; break;
 		default:
-			fprintf(stderr, "usage: drive_launcher [-c WORD] [-x] [-r] [-z] [-i] LAUNCHER REQUEST\n");
-			return 2;
+			return usage();
 		}
 	}
-	if (argc - optind != 2) {
-		fprintf(stderr, "usage: drive_launcher [-c WORD] [-x] [-r] [-z] [-i] LAUNCHER REQUEST\n");
-		return 2;
-	}
+	if (argc - optind != 2)
+		return usage();
 	launcher = argv[optind];
 	request = argv[optind + 1];
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -276,17 +280,17 @@ int main(int argc, char **argv)
 		buf[n] = '\0';
 		printf("report %s\n", buf);
 		if (strstr(buf, "\"holder\":"))
-			holder = (pid_t)strtol(strstr(buf, "\"holder\":") + 9, NULL, 10);
+			holder = json_number(buf, "\"holder\":");
 		if (strstr(buf, "\"event\":\"userns\"") && control &&
 		    send(sv[0], control, strlen(control), MSG_NOSIGNAL) < 0)
 			fatal("send");
 		if (strstr(buf, "\"event\":\"ready\"")) {
-			holder = json_pid(buf);
+			holder = json_number(buf, "\"pid\":");
 			break;
 		}
 		if (strstr(buf, "\"event\":\"started\"") && do_inspect) {
 			/* Inspect, then give up: the launcher kills the program. */
-			inspect(json_pid(buf));
+			inspect(json_number(buf, "\"pid\":"));
 			break;
 		}
 	}

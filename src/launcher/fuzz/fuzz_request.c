@@ -159,6 +159,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		FILE *f = fopen(argv[i], "rb");
 		char err[200];
+		enum control c;
 		size_t n;
 
 		if (!f) {
@@ -168,8 +169,9 @@ int main(int argc, char **argv)
 		n = fread(buf, 1, sizeof(buf), f);
 		(void)fclose(f);
 		(void)LLVMFuzzerTestOneInput((const uint8_t *)buf, n);
-		if (parse_control(buf, n) != CONTROL_INVALID)
-			printf("%s: control %d\n", argv[i], (int)parse_control(buf, n));
+		c = parse_control(buf, n);
+		if (c != CONTROL_INVALID)
+			printf("%s: control %d\n", argv[i], (int)c);
 		else if (parse_request(buf, n, &req, err, sizeof(err)) == 0)
 			printf("%s: ok\n", argv[i]);
 		else
