@@ -65,30 +65,30 @@ function Build-Module {
     Copy-Item (Join-Path $root 'LICENSE') $moduleOut
     Copy-Item (Join-Path $publish 'NsPS.dll'), (Join-Path $publish 'Tmds.LibC.dll') $moduleOut
 
-    $launcherSource = Get-ChildItem (Join-Path $root 'src/launcher') -Filter *.c -ErrorAction SilentlyContinue
-    if ($launcherSource) {
-        $cc = if ($env:CC) { $env:CC } else { 'cc' }
-        $flags = @('-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', '-Wformat=2', '-Wshadow', '-Wconversion',
-            '-D_GNU_SOURCE', '-D_FORTIFY_SOURCE=2', '-fstack-protector-strong', '-fPIE', '-pie', '-Wl,-z,relro,-z,now')
-        Invoke-Step "$cc nsps-launcher" {
-            & $cc @flags -o (Join-Path $moduleOut 'nsps-launcher') @($launcherSource.FullName)
-        }
+    # The launcher and the help are part of the module: a missing source fails the build.
+    $launcherSource = Get-ChildItem (Join-Path $root 'src/launcher') -Filter *.c
+    if (-not $launcherSource) { throw 'src/launcher has no C sources.' }
+    $cc = if ($env:CC) { $env:CC } else { 'cc' }
+    $flags = @('-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', '-Wformat=2', '-Wshadow', '-Wconversion',
+        '-D_GNU_SOURCE', '-D_FORTIFY_SOURCE=2', '-fstack-protector-strong', '-fPIE', '-pie', '-Wl,-z,relro,-z,now')
+    Invoke-Step "$cc nsps-launcher" {
+        & $cc @flags -o (Join-Path $moduleOut 'nsps-launcher') @($launcherSource.FullName)
     }
 
-    $helpBuilder = Join-Path $root 'src/build/Build-Help.ps1'
-    if (Test-Path $helpBuilder) {
-        Invoke-Step 'help' {
-            Invoke-Pwsh -File $helpBuilder -DocsPath (Join-Path $root 'src/help') `
-                -OutputPath $moduleOut -ModulePath (Join-Path $moduleOut 'NsPS.psd1')
-        }
+    Invoke-Step 'help' {
+        Invoke-Pwsh -File (Join-Path $root 'src/build/Build-Help.ps1') -DocsPath (Join-Path $root 'src/help') `
+            -OutputPath $moduleOut -ModulePath (Join-Path $moduleOut 'NsPS.psd1')
     }
     Write-Host "Module ready: $moduleOut"
 }
 
 function Get-PesterModulePath {
-    Invoke-Step 'restore Pester' { dotnet restore (Join-Path $root 'src/build/Packages.proj') -nologo -v quiet }
+    $proj = Join-Path $root 'src/build/Packages.proj'
+    Invoke-Step 'restore Pester' { dotnet restore $proj -nologo -v quiet }
+    # The one place that names Pester's version is the project that restores it.
+    $version = ([xml](Get-Content -Raw $proj)).Project.ItemGroup.PackageDownload.Version.Trim('[]')
     $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
-    $pester = Join-Path $packages 'pester/6.2.0/tools/Pester.psd1'
+    $pester = Join-Path $packages "pester/$version/tools/Pester.psd1"
     if (-not (Test-Path $pester)) { throw "Pester was restored but $pester is missing." }
     return $pester
 }

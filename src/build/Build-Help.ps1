@@ -8,11 +8,12 @@
     <OutputPath>/en-US/about_*.help.txt. The markdown format is described in
     src/help/README.md.
 
-    With -ModulePath, the built module is imported and the parameter facts
-    (type, position, required, pipeline input, aliases, parameter sets,
-    wildcard support) and the output types are taken from the cmdlets
-    themselves; the markdown is checked against them. Every exported cmdlet
-    must then have a markdown file, and every markdown file a cmdlet.
+    The built module (-ModulePath) is imported and the parameter facts (type,
+    position, required, pipeline input, aliases, parameter sets, wildcard
+    support) and the output types are taken from the cmdlets themselves; the
+    markdown gives only each parameter's default. Every exported cmdlet must
+    have a markdown file, every markdown file a cmdlet, and every parameter
+    a section.
 
     Any problem in any file makes the script fail: all problems are listed,
     then the script throws (exit code 1 under pwsh -File).
@@ -26,16 +27,13 @@ param(
     [Parameter(Mandatory)]
     [string] $DocsPath,
 
-    # Folder that receives en-US/<HelpFileName> and en-US/about_*.help.txt.
+    # Folder that receives en-US/<the cmdlets' HelpFile> and en-US/about_*.help.txt.
     [Parameter(Mandatory)]
     [string] $OutputPath,
 
     # The built module manifest (for example out/NsPS/NsPS.psd1).
+    [Parameter(Mandatory)]
     [string] $ModulePath,
-
-    # Name of the MAML file when -ModulePath is not given; with -ModulePath the
-    # name the cmdlets declare (their HelpFile) is used.
-    [string] $HelpFileName = 'NsPS.dll-Help.xml',
 
     # Width of the about_*.help.txt text.
     [ValidateRange(60, 200)]
@@ -227,7 +225,6 @@ function Read-MarkdownFile {
 $script:SectionOrder = 'Synopsis', 'Description', 'Parameters', 'Examples', 'Inputs', 'Outputs', 'Notes', 'Related Links'
 $script:RequiredSections = 'Synopsis', 'Description', 'Examples', 'Inputs', 'Outputs'
 $script:CodeInfos = 'powershell', 'pwsh', 'ps1'
-$script:ParameterKeys = 'Type', 'Position', 'Required', 'Pipeline', 'Default', 'Wildcards', 'Aliases', 'ParameterSets'
 
 function Test-TextBlocks {
     # Checks that a list of blocks holds only prose: paragraphs, lists, tables
@@ -240,66 +237,36 @@ function Test-TextBlocks {
     }
 }
 
-function ConvertFrom-ParameterBlock {
-    # Parses the fixed 'yaml' block of a parameter: Key: Value lines.
+function Get-ParameterDefault {
+    # Parses the 'yaml' block of a parameter: 'Key: Value' lines, where the
+    # only key is Default. Returns the default, or $null when none is given.
     param($File, $Block, [string] $Parameter)
-    $facts = [ordered]@{}
+    $default = $null
     $n = 0
     foreach ($l in $Block.Text.Split("`n")) {
         $n++
         if ($l.Trim() -eq '') { continue }
-        if ($l -notmatch '^\s*(?<key>[A-Za-z]+)\s*:\s*(?<value>.*?)\s*$') {
-            Add-Problem $File ($Block.Line + $n) "parameter -${Parameter}: expected 'Key: Value', got '$l'"
-            continue
-        }
-        $key = $script:ParameterKeys | Where-Object { $_ -eq $Matches.key } | Select-Object -First 1
-        if (-not $key) {
-            Add-Problem $File ($Block.Line + $n) "parameter -${Parameter}: unknown key '$($Matches.key)' (known: $($script:ParameterKeys -join ', '))"
-            continue
-        }
-        if ($facts.Contains($key)) {
-            Add-Problem $File ($Block.Line + $n) "parameter -${Parameter}: key '$key' given twice"
-            continue
-        }
-        $rawValue = $Matches.value
-        $value = $rawValue.Trim().Trim('"', "'")
         $line = $Block.Line + $n
-        $ok = $true
-        switch ($key) {
-            'Position' {
-                if ($value -match '^(named|\d+)$') { $value = $value.ToLowerInvariant() } else { $ok = $false }
-            }
-            { $_ -in 'Required', 'Wildcards' } {
-                if ($value -match '^(true|false)$') { $value = [bool]::Parse($value) } else { $ok = $false }
-            }
-            'Pipeline' {
-                if ($value -match '^(false|none)$') { $value = [string[]]@() }
-                else {
-                    $kinds = @($value.Split(',') | ForEach-Object { $_.Trim() } | Where-Object { $_ })
-                    $norm = foreach ($k in $kinds) {
-                        if ($k -eq 'ByValue') { 'ByValue' } elseif ($k -eq 'ByPropertyName') { 'ByPropertyName' } else { $ok = $false }
-                    }
-                    $value = [string[]]@($norm)
-                }
-            }
-            { $_ -in 'Aliases', 'ParameterSets' } {
-                if ($value -match '^(none|\(?all\)?)$') { $value = [string[]]@() }
-                else { $value = [string[]]@($value.Split(',') | ForEach-Object { $_.Trim() } | Where-Object { $_ }) }
-            }
-            'Type' { if ($value -eq '') { $ok = $false } }
-            'Default' { if ($value -eq '') { $ok = $false } }
-        }
-        if (-not $ok) {
-            $expected = @{
-                Position = "'named' or a number"; Required = 'true or false'; Wildcards = 'true or false'
-                Pipeline = "false, ByValue, ByPropertyName or 'ByValue, ByPropertyName'"; Type = 'a type name'; Default = 'a value'
-            }[$key]
-            Add-Problem $File $line "parameter -${Parameter}: bad value '$rawValue' for ${key}: expected $expected"
+        if ($l -notmatch '^\s*(?<key>[A-Za-z]+)\s*:\s*(?<value>.*?)\s*$') {
+            Add-Problem $File $line "parameter -${Parameter}: expected 'Key: Value', got '$l'"
             continue
         }
-        $facts[$key] = $value
+        if ($Matches.key -ne 'Default') {
+            Add-Problem $File $line "parameter -${Parameter}: unknown key '$($Matches.key)' (known: Default)"
+            continue
+        }
+        if ($null -ne $default) {
+            Add-Problem $File $line "parameter -${Parameter}: key 'Default' given twice"
+            continue
+        }
+        $value = $Matches.value.Trim().Trim('"', "'")
+        if ($value -eq '') {
+            Add-Problem $File $line "parameter -${Parameter}: bad value '$($Matches.value)' for Default: expected a value"
+            continue
+        }
+        $default = $value
     }
-    return $facts
+    return $default
 }
 
 function Read-CmdletDocument {
@@ -397,12 +364,12 @@ function Read-CmdletDocument {
             $factsBlocks = @($sub.Blocks | Where-Object { $_.Kind -eq 'code' -and $_.Info -eq 'yaml' })
             $descBlocks = @($sub.Blocks | Where-Object { -not ($_.Kind -eq 'code' -and $_.Info -eq 'yaml') })
             if ($factsBlocks.Count -gt 1) { Add-Problem $file $factsBlocks[1].Line "parameter -${pname}: only one yaml block is allowed" }
-            $facts = if ($factsBlocks.Count -ge 1) { ConvertFrom-ParameterBlock $file $factsBlocks[0] $pname } else { [ordered]@{} }
+            $default = if ($factsBlocks.Count -ge 1) { Get-ParameterDefault $file $factsBlocks[0] $pname }
             if (-not ($descBlocks | Where-Object { $_.Kind -eq 'para' -and $_.Text -notmatch '^\{\{.*\}\}$' })) {
                 Add-Problem $file $sub.Line "parameter -$pname has no description"
             }
             Test-TextBlocks $file $descBlocks "parameter -$pname"
-            $result.Parameters.Add([pscustomobject]@{ Name = $pname; Description = $descBlocks; Facts = $facts; Line = $sub.Line })
+            $result.Parameters.Add([pscustomobject]@{ Name = $pname; Description = $descBlocks; Default = $default; Line = $sub.Line })
         }
     }
 
@@ -411,9 +378,7 @@ function Read-CmdletDocument {
     if ($seen.ContainsKey('Examples')) {
         $s = $seen['Examples']
         if ($s.Subsections.Count -lt 2) { Add-Problem $file $s.Line "at least two examples are needed, found $($s.Subsections.Count)" }
-        $n = 0
         foreach ($sub in $s.Subsections) {
-            $n++
             $codes = @($sub.Blocks | Where-Object { $_.Kind -eq 'code' -and $_.Info -in $script:CodeInfos })
             $outputs = @($sub.Blocks | Where-Object { $_.Kind -eq 'code' -and $_.Info -eq 'output' })
             $remarks = @($sub.Blocks | Where-Object { -not ($_.Kind -eq 'code' -and $_.Info -in @($script:CodeInfos + 'output')) })
@@ -432,7 +397,6 @@ function Read-CmdletDocument {
                     Code    = if ($codes.Count -ge 1) { $codes[0].Text } else { '' }
                     Output  = if ($outputs.Count -ge 1) { $outputs[0].Text } else { $null }
                     Remarks = $remarks
-                    Number  = $n
                 })
         }
     }
@@ -521,158 +485,89 @@ function Test-TypeNameMatch {
 }
 
 function Get-ParameterModel {
-    # Builds the facts of every documented parameter from the cmdlet metadata
-    # (when $Command is given) and the markdown, checking one against the other.
+    # Builds the facts of every documented parameter from the cmdlet metadata,
+    # with the description and default from the markdown, and checks that the
+    # markdown documents exactly the cmdlet's parameters.
     param($Document, $Command)
 
     $file = $Document.File
     $models = [System.Collections.Generic.List[object]]::new()
-    $setNames = [System.Collections.Generic.List[string]]::new()
 
-    if ($null -ne $Command) {
-        $codeParams = @($Command.Parameters.Values | Where-Object { -not $script:CommonParameters.Contains($_.Name) })
-        foreach ($cp in $codeParams) {
-            if (-not ($Document.Parameters | Where-Object Name -eq $cp.Name) -and
-                -not $script:ShouldProcessParameters.ContainsKey($cp.Name) -and $cp.Name -ne 'UseTransaction') {
-                Add-Problem $file 0 "parameter -$($cp.Name) of $($Command.Name) is not documented"
-            }
-        }
-        foreach ($p in $Document.Parameters) {
-            $match = $codeParams | Where-Object Name -eq $p.Name
-            if (-not $match) { Add-Problem $file $p.Line "parameter -$($p.Name) is documented but $($Command.Name) has no such parameter" }
-            elseif ($match.Name -cne $p.Name) { Add-Problem $file $p.Line "parameter -$($p.Name) is spelled -$($match.Name) in the code" }
-        }
-
-        $sets = @($Command.ParameterSets)
-        foreach ($set in $sets) { $setNames.Add($set.Name) }
-
-        # Markdown order first, then ShouldProcess parameters the markdown left out.
-        $ordered = @($Document.Parameters | ForEach-Object { $codeParams | Where-Object Name -eq $_.Name })
-        $ordered += @($codeParams | Where-Object { $script:ShouldProcessParameters.ContainsKey($_.Name) -and -not ($Document.Parameters | Where-Object Name -eq $_.Name) })
-
-        foreach ($cp in $ordered) {
-            $doc = $Document.Parameters | Where-Object Name -eq $cp.Name | Select-Object -First 1
-            $facts = if ($doc) { $doc.Facts } else { [ordered]@{} }
-            $line = if ($doc) { $doc.Line } else { 0 }
-            $where = "parameter -$($cp.Name)"
-
-            $perSet = [ordered]@{}
-            foreach ($set in $sets) {
-                $info = $set.Parameters | Where-Object Name -eq $cp.Name | Select-Object -First 1
-                if ($info) { $perSet[$set.Name] = $info }
-            }
-            $infos = @($perSet.Values)
-            $allSets = $perSet.Count -eq $sets.Count
-            $positions = @($infos | ForEach-Object { if ($_.Position -ge 0) { [string]$_.Position } else { 'named' } } | Select-Object -Unique)
-            $requireds = @($infos | ForEach-Object { $_.IsMandatory } | Select-Object -Unique)
-            $pipeline = [System.Collections.Generic.List[string]]::new()
-            if ($infos | Where-Object ValueFromPipeline) { $pipeline.Add('ByValue') }
-            if ($infos | Where-Object ValueFromPipelineByPropertyName) { $pipeline.Add('ByPropertyName') }
-            $aliases = @($cp.Aliases)
-            $wildcards = [bool]($cp.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })
-            $type = $cp.ParameterType
-
-            # Check what the markdown says against the code.
-            if ($facts.Contains('Type') -and -not (Test-TypeNameMatch $facts['Type'] $type)) {
-                Add-Problem $file $line "${where}: Type '$($facts['Type'])' in the markdown, '$(Get-TypeFullName $type)' in the code"
-            }
-            if ($facts.Contains('Position') -and ($positions.Count -ne 1 -or $positions[0] -ne $facts['Position'])) {
-                Add-Problem $file $line "${where}: Position '$($facts['Position'])' in the markdown, '$($positions -join ', ')' in the code"
-            }
-            if ($facts.Contains('Required') -and ($requireds.Count -ne 1 -or $requireds[0] -ne $facts['Required'])) {
-                Add-Problem $file $line "${where}: Required '$($facts['Required'])' in the markdown, '$($requireds -join ', ')' in the code"
-            }
-            if ($facts.Contains('Pipeline') -and (@($facts['Pipeline'] | Sort-Object) -join ',') -ne (@($pipeline | Sort-Object) -join ',')) {
-                Add-Problem $file $line "${where}: Pipeline '$($facts['Pipeline'] -join ', ')' in the markdown, '$(if ($pipeline.Count) { $pipeline -join ', ' } else { 'false' })' in the code"
-            }
-            if ($facts.Contains('Aliases') -and (@($facts['Aliases'] | Sort-Object) -join ',') -ne (@($aliases | Sort-Object) -join ',')) {
-                Add-Problem $file $line "${where}: Aliases '$($facts['Aliases'] -join ', ')' in the markdown, '$($aliases -join ', ')' in the code"
-            }
-            if ($facts.Contains('ParameterSets')) {
-                $want = if ($allSets) { '' } else { @($perSet.Keys | Sort-Object) -join ',' }
-                if ((@($facts['ParameterSets'] | Sort-Object) -join ',') -ne $want) {
-                    Add-Problem $file $line "${where}: ParameterSets '$($facts['ParameterSets'] -join ', ')' in the markdown, '$(if ($allSets) { '(All)' } else { $perSet.Keys -join ', ' })' in the code"
-                }
-            }
-            if ($facts.Contains('Wildcards') -and $wildcards -and -not $facts['Wildcards']) {
-                Add-Problem $file $line "${where}: Wildcards false in the markdown, but the code has [SupportsWildcards()]"
-            }
-
-            # Shown in the parameters section: one position when all sets
-            # agree, otherwise the position per set.
-            $position = if ($positions.Count -eq 1) { $positions[0] } else { @($perSet.Keys | ForEach-Object { "$(if ($perSet[$_].Position -ge 0) { $perSet[$_].Position } else { 'named' }) ($_)" }) -join ', ' }
-            # Get-Help shows only true or false for Required?: true when the
-            # parameter is mandatory in every set it is in (the syntax lines
-            # show each set).
-            $required = if ($requireds.Count -eq 1) { $requireds[0].ToString().ToLowerInvariant() } else { 'false' }
-
-            $description = if ($doc) { $doc.Description } else { @([pscustomobject]@{ Kind = 'para'; Text = $script:ShouldProcessParameters[$cp.Name]; Line = 0 }) }
-
-            $enumValues = $null
-            $elementType = if ($type.IsArray) { $type.GetElementType() } else { $type }
-            if ($elementType.IsEnum) {
-                # A flags enum's zero value (None) is not a useful choice.
-                $isFlags = $elementType.IsDefined([System.FlagsAttribute], $false)
-                $enumValues = [string[]]@([System.Enum]::GetNames($elementType) | Where-Object {
-                        -not ($isFlags -and [System.Convert]::ToUInt64([System.Enum]::Parse($elementType, $_)) -eq 0) })
-            }
-            $validateSet = $cp.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] } | Select-Object -First 1
-            if ($validateSet) { $enumValues = [string[]]@($validateSet.ValidValues) }
-
-            $models.Add([pscustomobject]@{
-                    Name        = $cp.Name
-                    Description = $description
-                    TypeDisplay = Get-TypeDisplayName $type
-                    TypeFull    = Get-TypeFullName $type
-                    IsSwitch    = $type -eq [System.Management.Automation.SwitchParameter]
-                    IsArray     = $type.IsArray
-                    Values      = $enumValues
-                    Position    = $position
-                    Required    = $required
-                    Pipeline    = $pipeline.ToArray()
-                    Aliases     = $aliases
-                    Wildcards   = $wildcards -or ($facts.Contains('Wildcards') -and $facts['Wildcards'])
-                    Default     = if ($facts.Contains('Default')) { $facts['Default'] } else { 'None' }
-                    # Per set: position (int, -1 = named) and mandatory.
-                    Sets        = @(foreach ($k in $perSet.Keys) { [pscustomobject]@{ Name = $k; Position = $perSet[$k].Position; Mandatory = $perSet[$k].IsMandatory } })
-                })
-        }
-        return [pscustomobject]@{ Parameters = $models; SetNames = $setNames.ToArray() }
-    }
-
-    # No module: only what the markdown says.
-    foreach ($p in $Document.Parameters) {
-        foreach ($s in @(if ($p.Facts.Contains('ParameterSets')) { $p.Facts['ParameterSets'] })) {
-            if (-not $setNames.Contains($s)) { $setNames.Add($s) }
+    $codeParams = @($Command.Parameters.Values | Where-Object { -not $script:CommonParameters.Contains($_.Name) })
+    foreach ($cp in $codeParams) {
+        if (-not ($Document.Parameters | Where-Object Name -eq $cp.Name) -and
+            -not $script:ShouldProcessParameters.ContainsKey($cp.Name) -and $cp.Name -ne 'UseTransaction') {
+            Add-Problem $file 0 "parameter -$($cp.Name) of $($Command.Name) is not documented"
         }
     }
-    if ($setNames.Count -eq 0) { $setNames.Add('__AllParameterSets') }
     foreach ($p in $Document.Parameters) {
-        $f = $p.Facts
-        if (-not $f.Contains('Type')) { Write-Warning "${file}: parameter -$($p.Name) has no Type; without -ModulePath it is shown as Object" }
-        $typeName = if ($f.Contains('Type')) { $f['Type'] } else { 'Object' }
-        $isSwitch = $typeName -in 'switch', 'SwitchParameter', 'System.Management.Automation.SwitchParameter'
-        $position = if ($f.Contains('Position')) { $f['Position'] } else { 'named' }
-        $mandatory = $f.Contains('Required') -and $f['Required']
-        $inSets = if ($f.Contains('ParameterSets') -and @($f['ParameterSets']).Count -gt 0) { @($f['ParameterSets']) } else { @($setNames) }
+        $match = $codeParams | Where-Object Name -eq $p.Name
+        if (-not $match) { Add-Problem $file $p.Line "parameter -$($p.Name) is documented but $($Command.Name) has no such parameter" }
+        elseif ($match.Name -cne $p.Name) { Add-Problem $file $p.Line "parameter -$($p.Name) is spelled -$($match.Name) in the code" }
+    }
+
+    $sets = @($Command.ParameterSets)
+
+    # Markdown order first, then ShouldProcess parameters the markdown left out.
+    $ordered = @($Document.Parameters | ForEach-Object { $codeParams | Where-Object Name -eq $_.Name })
+    $ordered += @($codeParams | Where-Object { $script:ShouldProcessParameters.ContainsKey($_.Name) -and -not ($Document.Parameters | Where-Object Name -eq $_.Name) })
+
+    foreach ($cp in $ordered) {
+        $doc = $Document.Parameters | Where-Object Name -eq $cp.Name | Select-Object -First 1
+
+        $perSet = [ordered]@{}
+        foreach ($set in $sets) {
+            $info = $set.Parameters | Where-Object Name -eq $cp.Name | Select-Object -First 1
+            if ($info) { $perSet[$set.Name] = $info }
+        }
+        $infos = @($perSet.Values)
+        $positions = @($infos | ForEach-Object { if ($_.Position -ge 0) { [string]$_.Position } else { 'named' } } | Select-Object -Unique)
+        $requireds = @($infos | ForEach-Object { $_.IsMandatory } | Select-Object -Unique)
+        $pipeline = [System.Collections.Generic.List[string]]::new()
+        if ($infos | Where-Object ValueFromPipeline) { $pipeline.Add('ByValue') }
+        if ($infos | Where-Object ValueFromPipelineByPropertyName) { $pipeline.Add('ByPropertyName') }
+        $type = $cp.ParameterType
+
+        # Shown in the parameters section: one position when all sets
+        # agree, otherwise the position per set.
+        $position = if ($positions.Count -eq 1) { $positions[0] } else { @($perSet.Keys | ForEach-Object { "$(if ($perSet[$_].Position -ge 0) { $perSet[$_].Position } else { 'named' }) ($_)" }) -join ', ' }
+        # Get-Help shows only true or false for Required?: true when the
+        # parameter is mandatory in every set it is in (the syntax lines
+        # show each set).
+        $required = if ($requireds.Count -eq 1) { $requireds[0].ToString().ToLowerInvariant() } else { 'false' }
+
+        $description = if ($doc) { $doc.Description } else { @([pscustomobject]@{ Kind = 'para'; Text = $script:ShouldProcessParameters[$cp.Name]; Line = 0 }) }
+
+        $enumValues = $null
+        $elementType = if ($type.IsArray) { $type.GetElementType() } else { $type }
+        if ($elementType.IsEnum) {
+            # A flags enum's zero value (None) is not a useful choice.
+            $isFlags = $elementType.IsDefined([System.FlagsAttribute], $false)
+            $enumValues = [string[]]@([System.Enum]::GetNames($elementType) | Where-Object {
+                    -not ($isFlags -and [System.Convert]::ToUInt64([System.Enum]::Parse($elementType, $_)) -eq 0) })
+        }
+        $validateSet = $cp.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] } | Select-Object -First 1
+        if ($validateSet) { $enumValues = [string[]]@($validateSet.ValidValues) }
+
         $models.Add([pscustomobject]@{
-                Name        = $p.Name
-                Description = $p.Description
-                TypeDisplay = $typeName
-                TypeFull    = $typeName
-                IsSwitch    = $isSwitch
-                IsArray     = $typeName.EndsWith('[]')
-                Values      = $null
+                Name        = $cp.Name
+                Description = $description
+                TypeDisplay = Get-TypeDisplayName $type
+                TypeFull    = Get-TypeFullName $type
+                IsSwitch    = $type -eq [System.Management.Automation.SwitchParameter]
+                IsArray     = $type.IsArray
+                Values      = $enumValues
                 Position    = $position
-                Required    = $mandatory.ToString().ToLowerInvariant()
-                Pipeline    = [string[]]@(if ($f.Contains('Pipeline')) { $f['Pipeline'] })
-                Aliases     = [string[]]@(if ($f.Contains('Aliases')) { $f['Aliases'] })
-                Wildcards   = $f.Contains('Wildcards') -and $f['Wildcards']
-                Default     = if ($f.Contains('Default')) { $f['Default'] } else { 'None' }
-                Sets        = @(foreach ($s in $inSets) { [pscustomobject]@{ Name = $s; Position = $(if ($position -eq 'named') { [int]::MinValue } else { [int]$position }); Mandatory = $mandatory } })
+                Required    = $required
+                Pipeline    = $pipeline.ToArray()
+                Aliases     = @($cp.Aliases)
+                Wildcards   = [bool]($cp.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })
+                Default     = if ($doc -and $null -ne $doc.Default) { $doc.Default } else { 'None' }
+                # Per set: position (int, -1 = named) and mandatory.
+                Sets        = @(foreach ($k in $perSet.Keys) { [pscustomobject]@{ Name = $k; Position = $perSet[$k].Position; Mandatory = $perSet[$k].IsMandatory } })
             })
     }
-    return [pscustomobject]@{ Parameters = $models; SetNames = $setNames.ToArray() }
+    return [pscustomobject]@{ Parameters = $models; SetNames = [string[]]@($sets | ForEach-Object Name) }
 }
 
 #endregion
@@ -988,81 +883,63 @@ $cmdletFiles = @(Get-ChildItem -LiteralPath $DocsPath -Filter '*-*.md' -File | S
 $aboutFiles = @(Get-ChildItem -LiteralPath $DocsPath -Filter 'about_*.md' -File | Sort-Object Name)
 if ($cmdletFiles.Count -eq 0) { throw "no <Verb>-<Noun>.md files in '$DocsPath'" }
 
+if (-not (Test-Path -LiteralPath $ModulePath -PathType Leaf)) { throw "ModulePath '$ModulePath' does not exist" }
+$module = Import-Module -Name (Resolve-Path -LiteralPath $ModulePath).ProviderPath -PassThru -Force -ErrorAction Stop -Verbose:$false | Select-Object -First 1
 $commands = @{}
-$importedHere = $null
-if ($ModulePath) {
-    if (-not (Test-Path -LiteralPath $ModulePath -PathType Leaf)) { throw "ModulePath '$ModulePath' does not exist" }
-    $ModulePath = (Resolve-Path -LiteralPath $ModulePath).ProviderPath
-    $before = @(Get-Module)
-    $module = Import-Module -Name $ModulePath -PassThru -Force -ErrorAction Stop -Verbose:$false | Select-Object -First 1
-    if ($before -notcontains $module) { $importedHere = $module }
-    foreach ($c in @(Get-Command -Module $module.Name -CommandType Cmdlet)) { $commands[$c.Name] = $c }
-    $helpFiles = @($commands.Values | ForEach-Object HelpFile | Select-Object -Unique)
-    if ($helpFiles.Count -eq 1 -and $helpFiles[0]) { $HelpFileName = $helpFiles[0] }
-    elseif ($helpFiles.Count -gt 1) { throw "the cmdlets of $($module.Name) name more than one help file: $($helpFiles -join ', ')" }
-}
+foreach ($c in @(Get-Command -Module $module.Name -CommandType Cmdlet)) { $commands[$c.Name] = $c }
+$helpFiles = @($commands.Values | ForEach-Object HelpFile | Select-Object -Unique)
+if ($helpFiles.Count -ne 1 -or -not $helpFiles[0]) { throw "the cmdlets of $($module.Name) must name one help file, not '$($helpFiles -join ', ')'" }
 
-try {
-    $items = [System.Collections.Generic.List[object]]::new()
-    foreach ($f in $cmdletFiles) {
-        $document = Read-CmdletDocument $f.FullName
-        $command = $null
-        if ($ModulePath) {
-            $command = $commands[$document.Name]
-            if ($null -eq $command) {
-                Add-Problem $f.FullName 0 "the module exports no cmdlet '$($document.Name)'"
-                continue
-            }
-            if ($command.Name -cne $document.Name) { Add-Problem $f.FullName 0 "the cmdlet is spelled '$($command.Name)'" }
-            $codeParams = @($command.Parameters.Keys | Where-Object { -not $script:CommonParameters.Contains($_) })
-            if ($codeParams.Count -gt 0 -and -not $document.HasParametersSection) {
-                Add-Problem $f.FullName 0 "missing section '## Parameters' ($($command.Name) has parameters)"
-            }
-            foreach ($ot in @($command.OutputType)) {
-                if ($null -eq $ot.Type) { continue }
-                if (-not ($document.Outputs | Where-Object { Test-TypeNameMatch $_.Type $ot.Type })) {
-                    Add-Problem $f.FullName 0 "output type '$($ot.Type.FullName)' (from [OutputType]) is not listed under '## Outputs'"
-                }
-            }
-        }
-        $model = Get-ParameterModel $document $command
-        $items.Add([pscustomobject]@{ Document = $document; Model = $model })
+$items = [System.Collections.Generic.List[object]]::new()
+foreach ($f in $cmdletFiles) {
+    $document = Read-CmdletDocument $f.FullName
+    $command = $commands[$document.Name]
+    if ($null -eq $command) {
+        Add-Problem $f.FullName 0 "the module exports no cmdlet '$($document.Name)'"
+        continue
     }
-    if ($ModulePath) {
-        foreach ($name in ($commands.Keys | Sort-Object)) {
-            if (-not ($cmdletFiles | Where-Object { $_.BaseName -eq $name })) {
-                Add-Problem (Join-Path $DocsPath "$name.md") 0 "cmdlet $name has no help file"
-            }
+    if ($command.Name -cne $document.Name) { Add-Problem $f.FullName 0 "the cmdlet is spelled '$($command.Name)'" }
+    $codeParams = @($command.Parameters.Keys | Where-Object { -not $script:CommonParameters.Contains($_) })
+    if ($codeParams.Count -gt 0 -and -not $document.HasParametersSection) {
+        Add-Problem $f.FullName 0 "missing section '## Parameters' ($($command.Name) has parameters)"
+    }
+    foreach ($ot in @($command.OutputType)) {
+        if ($null -eq $ot.Type) { continue }
+        if (-not ($document.Outputs | Where-Object { Test-TypeNameMatch $_.Type $ot.Type })) {
+            Add-Problem $f.FullName 0 "output type '$($ot.Type.FullName)' (from [OutputType]) is not listed under '## Outputs'"
         }
     }
-
-    $aboutTexts = [ordered]@{}
-    foreach ($f in $aboutFiles) {
-        $text = ConvertTo-AboutText $f.FullName $AboutWidth
-        if ($null -ne $text) { $aboutTexts[$f.BaseName] = $text }
-    }
-
-    if ($script:Problems.Count -gt 0) {
-        foreach ($p in $script:Problems) { [Console]::Error.WriteLine("ERROR $p") }
-        throw "help build failed: $($script:Problems.Count) problem(s) in the markdown in '$DocsPath' (listed above)"
-    }
-
-    $culture = Join-Path $OutputPath 'en-US'
-    $null = New-Item -ItemType Directory -Force -Path $culture
-    $culture = (Resolve-Path -LiteralPath $culture).ProviderPath
-    $mamlPath = Join-Path $culture $HelpFileName
-    Write-MamlFile $mamlPath $items
-    # Read it back: it must be well-formed.
-    $null = ([xml]::new()).Load($mamlPath)
-    Write-Verbose "wrote $mamlPath ($($items.Count) cmdlets)"
-    foreach ($k in $aboutTexts.Keys) {
-        $aboutPath = Join-Path $culture "$k.help.txt"
-        [System.IO.File]::WriteAllText($aboutPath, $aboutTexts[$k], [System.Text.UTF8Encoding]::new($false))
-        Write-Verbose "wrote $aboutPath"
+    $items.Add([pscustomobject]@{ Document = $document; Model = (Get-ParameterModel $document $command) })
+}
+foreach ($name in ($commands.Keys | Sort-Object)) {
+    if (-not ($cmdletFiles | Where-Object { $_.BaseName -eq $name })) {
+        Add-Problem (Join-Path $DocsPath "$name.md") 0 "cmdlet $name has no help file"
     }
 }
-finally {
-    if ($importedHere) { Remove-Module -ModuleInfo $importedHere -Force -ErrorAction SilentlyContinue }
+
+$aboutTexts = [ordered]@{}
+foreach ($f in $aboutFiles) {
+    $text = ConvertTo-AboutText $f.FullName $AboutWidth
+    if ($null -ne $text) { $aboutTexts[$f.BaseName] = $text }
+}
+
+if ($script:Problems.Count -gt 0) {
+    foreach ($p in $script:Problems) { [Console]::Error.WriteLine("ERROR $p") }
+    throw "help build failed: $($script:Problems.Count) problem(s) in the markdown in '$DocsPath' (listed above)"
+}
+
+$culture = Join-Path $OutputPath 'en-US'
+$null = New-Item -ItemType Directory -Force -Path $culture
+$culture = (Resolve-Path -LiteralPath $culture).ProviderPath
+$mamlPath = Join-Path $culture $helpFiles[0]
+Write-MamlFile $mamlPath $items
+# Read it back: it must be well-formed.
+$null = ([xml]::new()).Load($mamlPath)
+Write-Verbose "wrote $mamlPath ($($items.Count) cmdlets)"
+foreach ($k in $aboutTexts.Keys) {
+    $aboutPath = Join-Path $culture "$k.help.txt"
+    [System.IO.File]::WriteAllText($aboutPath, $aboutTexts[$k], [System.Text.UTF8Encoding]::new($false))
+    Write-Verbose "wrote $aboutPath"
 }
 
 #endregion
