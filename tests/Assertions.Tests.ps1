@@ -22,14 +22,6 @@ BeforeAll {
         throw 'The assertion did not fail.'
     }
 
-    # Runs a script in a new pwsh and returns its output lines.
-    function Invoke-Child([string] $Script) {
-        $cmd = @(Get-PwshCommand)
-        $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($Script))
-        $out = & $cmd[0] @($cmd | Select-Object -Skip 1) -NoProfile -NonInteractive -EncodedCommand $encoded 2>&1 | ForEach-Object { "$_" }
-        if ($LASTEXITCODE) { throw "The child pwsh failed ($LASTEXITCODE): $($out -join "`n")" }
-        $out
-    }
     $script:PesterManifest = (Get-Module Pester).Path -replace '\.psm1$', '.psd1'
 
     # One child pwsh (Pester takes a while to load) for what needs a session of its own: the order of

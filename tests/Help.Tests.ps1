@@ -2,17 +2,13 @@
 # MAML file made by src/build/Build-Help.ps1 from src/help/*.md and the about topic.
 
 BeforeDiscovery {
-    $common = Join-Path $PSScriptRoot 'common.ps1'
-    if (Test-Path -LiteralPath $common) { . $common }
-    else { Import-Module (Join-Path $PSScriptRoot '../out/NsPS/NsPS.psd1') -Force -ErrorAction Stop }
+    . $PSScriptRoot/common.ps1
 
     $cmdletCases = @(Get-Command -Module NsPS -CommandType Cmdlet | Sort-Object Name | ForEach-Object { @{ Name = $_.Name } })
 }
 
 BeforeAll {
-    $common = Join-Path $PSScriptRoot 'common.ps1'
-    if (Test-Path -LiteralPath $common) { . $common }
-    elseif (-not (Get-Module NsPS)) { Import-Module (Join-Path $PSScriptRoot '../out/NsPS/NsPS.psd1') -Force -ErrorAction Stop }
+    . $PSScriptRoot/common.ps1
 
     # The text of a MAML description (a list of paragraphs).
     function Get-HelpText {

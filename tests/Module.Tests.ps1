@@ -11,15 +11,6 @@ BeforeAll {
     . $PSScriptRoot/common.ps1
     $script:Manifest = Import-PowerShellDataFile $ModuleManifest
     $script:ModuleDir = Split-Path $ModuleManifest
-
-    # Runs a script in a new pwsh and returns its output lines and exit code.
-    function Invoke-Child([string] $Script, [string[]] $Prefix = @()) {
-        $cmd = @(Get-PwshCommand)
-        $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($Script))
-        $all = @($Prefix) + $cmd + @('-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded)
-        $out = & $all[0] @($all | Select-Object -Skip 1) 2>&1 | ForEach-Object { "$_" }
-        [pscustomobject]@{ Output = @($out); ExitCode = $LASTEXITCODE }
-    }
 }
 
 Describe 'The manifest' {
@@ -121,7 +112,7 @@ Describe 'The pipeline' {
 
 Describe 'Importing and removing' {
     It 'imports twice, removes, and imports again in one session' {
-        $result = Invoke-Child @"
+        $result = Invoke-Child -PassThruExitCode @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$ModuleManifest'
 Import-Module '$ModuleManifest'

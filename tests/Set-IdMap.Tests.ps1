@@ -385,19 +385,8 @@ try {
             [scriptblock]::Create($Prelude + ($Body -replace '@UID@', $Uid -replace '@GID@', $Gid -replace '@ROOTPID@', $RootHolder.Id) + $Postlude)
         }
 
-        # A plain user keeps the full capability bounding set, so that the set-user-id newuidmap and newgidmap
-        # work (Invoke-AsUser in common.ps1 empties it, which disables them).
-        function Invoke-AsTestUser([scriptblock] $ScriptBlock) {
-            $module = Join-Path $Sandbox 'NsPS/NsPS.psd1'
-            $script = "Import-Module '$module'; `$r = & { $ScriptBlock } 2>&1; [System.Management.Automation.PSSerializer]::Serialize(@(`$r), 3)"
-            $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($script))
-            $xml = & setpriv --reuid=$Uid --regid=$Gid --clear-groups --inh-caps=-all -- `
-                env "HOME=$Sandbox/home" "XDG_RUNTIME_DIR=" "DOTNET_CLI_HOME=$Sandbox/home" `
-                ([Environment]::ProcessPath) (Join-Path $Sandbox 'pwsh/pwsh.dll') -NoProfile -NonInteractive -EncodedCommand $encoded
-            if ($LASTEXITCODE) { throw "The child pwsh as uid $Uid failed ($LASTEXITCODE): $xml" }
-            [System.Management.Automation.PSSerializer]::Deserialize(($xml -join "`n"))
-        }
-
+        # The children run with Invoke-AsUser -KeepBoundingSet: a plain user keeps the full capability bounding
+        # set, so that the set-user-id newuidmap and newgidmap work (Invoke-AsUser alone empties it).
         function Get-Maps($Records) { $Records | Where-Object { $_.PSObject.Properties['SetGroups'] } }
         function Get-Errors($Records) { @($Records | Where-Object { $_.PSObject.TypeNames -match 'ErrorRecord' }) }
 
@@ -416,7 +405,7 @@ try {
     }
 
     It 'writes its own single id directly, setgroups deny first (-Helper Never)' {
-        $r = Invoke-AsTestUser (New-UserScript @'
+        $r = Invoke-AsUser $Sandbox -Uid $Uid -Gid $Gid -KeepBoundingSet (New-UserScript @'
 Set-IdMap -ProcessId $h.Id -UidMap '0 @UID@ 1' -GidMap '0 @GID@ 1' -Helper Never -Verbose 4>&1 | ForEach-Object { "$_" }
 Get-Maps $h.Id
 nsenter -t $h.Id -U --preserve-credentials id -u
@@ -433,7 +422,7 @@ nsenter -t $h.Id -U --preserve-credentials id -u
     }
 
     It 'maps several ranges through newuidmap and newgidmap' -Skip:(-not $HasHelpers) {
-        $r = Invoke-AsTestUser (New-UserScript @'
+        $r = Invoke-AsUser $Sandbox -Uid $Uid -Gid $Gid -KeepBoundingSet (New-UserScript @'
 Set-IdMap -ProcessId $h.Id -UidMap '0 @UID@ 1', '1 200000 1000', '1001 300000 500' -GidMap '0 @GID@ 1', '1 200000 1000' -Verbose 4>&1 | ForEach-Object { "$_" }
 Get-Maps $h.Id
 '@)
@@ -448,7 +437,7 @@ Get-Maps $h.Id
     }
 
     It 'maps itself and all its subordinate ranges with -MapSubordinateIds' -Skip:(-not $HasHelpers) {
-        $r = Invoke-AsTestUser (New-UserScript @'
+        $r = Invoke-AsUser $Sandbox -Uid $Uid -Gid $Gid -KeepBoundingSet (New-UserScript @'
 Set-IdMap -ProcessId $h.Id -MapSubordinateIds -PassThru | ForEach-Object { $_.UidMap.ToString(); $_.GidMap.ToString() }
 Get-Maps $h.Id
 '@)
@@ -460,7 +449,7 @@ Get-Maps $h.Id
     }
 
     It 'refuses ranges outside its allocation, naming the file and the ranges allowed, before running a helper' -Skip:(-not $HasHelpers) {
-        $r = Invoke-AsTestUser (New-UserScript @'
+        $r = Invoke-AsUser $Sandbox -Uid $Uid -Gid $Gid -KeepBoundingSet (New-UserScript @'
 Set-IdMap -ProcessId $h.Id -UidMap '0 @UID@ 1', '1 400000 10' -GidMap '0 @GID@ 1', '1 300000 501'
 Get-Maps $h.Id
 '@)
@@ -475,7 +464,7 @@ Get-Maps $h.Id
     }
 
     It 'refuses a second write with NsPS.MapAlreadyWritten' {
-        $r = Invoke-AsTestUser (New-UserScript @'
+        $r = Invoke-AsUser $Sandbox -Uid $Uid -Gid $Gid -KeepBoundingSet (New-UserScript @'
 Set-IdMap -ProcessId $h.Id -UidMap '0 @UID@ 1' -Helper Never
 Set-IdMap -ProcessId $h.Id -UidMap '5 @UID@ 1' -Helper Never
 Get-Maps $h.Id
@@ -488,7 +477,7 @@ Get-Maps $h.Id
     }
 
     It 'refuses several ranges without the helper (-Helper Never) with NsPS.PrivilegeRequired' {
-        $r = Invoke-AsTestUser (New-UserScript @'
+        $r = Invoke-AsUser $Sandbox -Uid $Uid -Gid $Gid -KeepBoundingSet (New-UserScript @'
 Set-IdMap -ProcessId $h.Id -UidMap '0 @UID@ 1', '1 200000 10' -Helper Never
 Get-Maps $h.Id
 '@)
@@ -499,7 +488,7 @@ Get-Maps $h.Id
     }
 
     It 'refuses -SetGroups Allow for its own gid written directly, with NsPS.SetGroupsNotDenied' {
-        $r = Invoke-AsTestUser (New-UserScript @'
+        $r = Invoke-AsUser $Sandbox -Uid $Uid -Gid $Gid -KeepBoundingSet (New-UserScript @'
 Set-IdMap -ProcessId $h.Id -GidMap '0 @GID@ 1' -SetGroups Allow -Helper Never
 Get-Maps $h.Id
 '@)
@@ -508,7 +497,7 @@ Get-Maps $h.Id
     }
 
     It 'explains the kernel''s refusal of setgroups once the gid map is written (NsPS.SetGroupsLocked)' {
-        $r = Invoke-AsTestUser (New-UserScript @'
+        $r = Invoke-AsUser $Sandbox -Uid $Uid -Gid $Gid -KeepBoundingSet (New-UserScript @'
 $plan = [NsPS.IdMaps.IdMapEngine]::Plan($h.Id, $null, [NsPS.IdMap]'0 @GID@ 1', $null, 'Never')
 $plan.Steps.FileName
 # Someone else maps it between the plan and the write.
@@ -522,7 +511,7 @@ try { [NsPS.IdMaps.IdMapEngine]::Apply($plan, $null) } catch { $e = $_.Exception
     }
 
     It 'refuses another user''s process with NsPS.MapFileNotWritable' {
-        $r = Invoke-AsTestUser (New-UserScript @'
+        $r = Invoke-AsUser $Sandbox -Uid $Uid -Gid $Gid -KeepBoundingSet (New-UserScript @'
 Set-IdMap -ProcessId @ROOTPID@ -UidMap '0 @UID@ 1'
 '@)
         $errors = Get-Errors $r

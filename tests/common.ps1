@@ -60,16 +60,32 @@ function New-UserSandbox {
 }
 
 # Runs a script block in a pwsh as another user (setpriv drops every privilege) and returns its objects.
-function Invoke-AsUser([string] $Sandbox, [scriptblock] $ScriptBlock, [int] $Uid = 65534, [int] $Gid = 65534, [string] $Prelude = '') {
+# -KeepBoundingSet keeps the full capability bounding set, as a plain user has it, so that the set-user-id
+# newuidmap and newgidmap work (emptying it disables them).
+function Invoke-AsUser([string] $Sandbox, [scriptblock] $ScriptBlock, [int] $Uid = 65534, [int] $Gid = 65534, [string] $Prelude = '', [switch] $KeepBoundingSet) {
     $module = Join-Path $Sandbox 'NsPS/NsPS.psd1'
-    $script = "Import-Module '$module'; $Prelude; `$r = & { $ScriptBlock } 2>&1; [System.Management.Automation.PSSerializer]::Serialize(@(`$r), 3)"
+    $before = if ($Prelude) { "$Prelude; " } else { '' }
+    $script = "Import-Module '$module'; $before`$r = & { $ScriptBlock } 2>&1; [System.Management.Automation.PSSerializer]::Serialize(@(`$r), 3)"
     $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($script))
     $exe = [Environment]::ProcessPath
-    $xml = & setpriv --reuid=$Uid --regid=$Gid --clear-groups --inh-caps=-all --bounding-set=-all -- `
+    $bounding = @(if (-not $KeepBoundingSet) { '--bounding-set=-all' })
+    $xml = & setpriv --reuid=$Uid --regid=$Gid --clear-groups --inh-caps=-all @bounding -- `
         env "HOME=$Sandbox/home" "XDG_RUNTIME_DIR=" "DOTNET_CLI_HOME=$Sandbox/home" `
         $exe (Join-Path $Sandbox 'pwsh/pwsh.dll') -NoProfile -NonInteractive -EncodedCommand $encoded
     if ($LASTEXITCODE) { throw "The child pwsh as uid $Uid failed ($LASTEXITCODE): $xml" }
     [System.Management.Automation.PSSerializer]::Deserialize(($xml -join "`n"))
+}
+
+# Runs a script in a new pwsh (a new session) and returns its output lines, its error stream merged in
+# as text; throws when the child fails. With -PassThruExitCode it returns the lines and the exit code
+# instead ({ Output; ExitCode }), for a test that checks the exit code itself.
+function Invoke-Child([string] $Script, [switch] $PassThruExitCode) {
+    $cmd = @(Get-PwshCommand)
+    $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($Script))
+    $out = & $cmd[0] @($cmd | Select-Object -Skip 1) -NoProfile -NonInteractive -EncodedCommand $encoded 2>&1 | ForEach-Object { "$_" }
+    if ($PassThruExitCode) { return [pscustomobject]@{ Output = @($out); ExitCode = $LASTEXITCODE } }
+    if ($LASTEXITCODE) { throw "The child pwsh failed ($LASTEXITCODE): $($out -join "`n")" }
+    $out
 }
 
 # Runs a command in a new pwsh (a new session) and returns its output lines.

@@ -51,6 +51,21 @@ function Get-NsPSMissingProcess([int[]] $ProcessId) {
     foreach ($p in $ProcessId) { if (-not (Test-Path -LiteralPath "/proc/$p")) { $p } }
 }
 
+# The result of an assertion for Pester: it fails when there are faults (what is shared under -Not, what
+# differs without), with "Expected LABEL [not ]to EXPECTATION,[ because BECAUSE,] but FAULT; FAULT."
+function New-NsPSResult([string] $Label, [switch] $Negate, [string] $Expectation, [string] $Because, [string[]] $Fault) {
+    if ($null -eq $Fault -or $Fault.Count -eq 0) { return [pscustomobject]@{ Succeeded = $true; FailureMessage = $null } }
+    [pscustomobject]@{
+        Succeeded      = $false
+        FailureMessage = "Expected $Label $(if ($Negate) { 'not ' })to $Expectation,$(Format-NsPSBecause $Because) but $($Fault -join '; ')."
+    }
+}
+
+# The failed result of an assertion about processes that do not exist.
+function New-NsPSMissingResult([string] $Label, [switch] $Negate, [string] $Expectation, [string] $Because, [int[]] $Missing) {
+    New-NsPSResult -Label $Label -Negate:$Negate -Expectation $Expectation -Because $Because -Fault "there is no process $($Missing -join ' or ')"
+}
+
 <#
 .SYNOPSIS
     Asserts that a process is (or, with -Not, is not) in the same namespaces as another process.
@@ -74,18 +89,14 @@ function Test-NsPSShareNamespace {
     $actualPid = Resolve-NsPSProcessId $ActualValue 'The value piped to Should -ShareNamespace'
     if ($null -eq $With) { throw [System.ArgumentException]::new('Should -ShareNamespace needs -With: the process to compare with (a pid or a Process object).') }
     $withPid = Resolve-NsPSProcessId $With 'The -With of Should -ShareNamespace'
-    $kinds = if ($Type) { @($Type -split '\s*,\s*' | Where-Object { $_ }) } else { @('Cgroup', 'Ipc', 'Mount', 'Net', 'Pid', 'Time', 'User', 'Uts') }
+    # All eight kinds when -Type is not given, as for -Type All.
+    $kinds = if ($Type) { @($Type -split '\s*,\s*' | Where-Object { $_ }) } else { 'All' }
     $kinds = @($kinds | ForEach-Object { if ("$_" -eq 'All') { 'Cgroup', 'Ipc', 'Mount', 'Net', 'Pid', 'Time', 'User', 'Uts' } else { "$_" } } | Select-Object -Unique)
 
     $a = Get-NsPSProcessLabel $actualPid
     $b = Get-NsPSProcessLabel $withPid
     $missing = @(Get-NsPSMissingProcess $actualPid, $withPid)
-    if ($missing) {
-        return [pscustomobject]@{
-            Succeeded      = $false
-            FailureMessage = "Expected $a $(if ($Negate) { 'not ' })to share namespaces with $b,$(Format-NsPSBecause $Because) but there is no process $($missing -join ' or ')."
-        }
-    }
+    if ($missing) { return New-NsPSMissingResult -Label $a -Negate:$Negate -Expectation "share namespaces with $b" -Because $Because -Missing $missing }
 
     $same = [System.Collections.Generic.List[string]]::new()
     $different = [System.Collections.Generic.List[string]]::new()
@@ -99,15 +110,7 @@ function Test-NsPSShareNamespace {
         if ($x -eq $y) { $same.Add("both are in $x") } else { $different.Add("$actualPid is in $x and $withPid in $y") }
     }
     $what = if ($kinds.Count -eq 1) { "the $((Get-NsPSLinkName $kinds[0])) namespace" } else { "the $(@($kinds | ForEach-Object { Get-NsPSLinkName $_ }) -join ', ') namespaces" }
-    if ($Negate) {
-        $succeeded = $same.Count -eq 0
-        $message = "Expected $a not to share $what with $b,$(Format-NsPSBecause $Because) but $($same -join '; ')."
-    }
-    else {
-        $succeeded = $different.Count -eq 0
-        $message = "Expected $a to share $what with $b,$(Format-NsPSBecause $Because) but $($different -join '; ')."
-    }
-    [pscustomobject]@{ Succeeded = $succeeded; FailureMessage = if ($succeeded) { $null } else { $message } }
+    New-NsPSResult -Label $a -Negate:$Negate -Expectation "share $what with $b" -Because $Because -Fault $(if ($Negate) { $same } else { $different })
 }
 
 <#
@@ -140,9 +143,7 @@ function Test-NsPSBeInNamespace {
         else { throw [System.ArgumentException]::new("-Namespace of Should -BeInNamespace takes NsPS.Namespace objects, names and namespace files, not a $($base.GetType().FullName).") }
     }
     $a = Get-NsPSProcessLabel $actualPid
-    if (Get-NsPSMissingProcess $actualPid) {
-        return [pscustomobject]@{ Succeeded = $false; FailureMessage = "Expected $a $(if ($Negate) { 'not ' })to be in the given namespaces,$(Format-NsPSBecause $Because) but there is no process $actualPid." }
-    }
+    if (Get-NsPSMissingProcess $actualPid) { return New-NsPSMissingResult -Label $a -Negate:$Negate -Expectation 'be in the given namespaces' -Because $Because -Missing $actualPid }
     $in = [System.Collections.Generic.List[string]]::new()
     $out = [System.Collections.Generic.List[string]]::new()
     foreach ($ns in $targets) {
@@ -155,15 +156,7 @@ function Test-NsPSBeInNamespace {
         if ($actual -eq $expected) { $in.Add("it is in $label") } else { $out.Add("it is in $actual, not in $label") }
     }
     $what = @($targets | ForEach-Object { "$(Get-NsPSLinkName $_.Type):[$($_.Id)]" }) -join ', '
-    if ($Negate) {
-        $succeeded = $in.Count -eq 0
-        $message = "Expected $a not to be in $what,$(Format-NsPSBecause $Because) but $($in -join '; ')."
-    }
-    else {
-        $succeeded = $out.Count -eq 0
-        $message = "Expected $a to be in $what,$(Format-NsPSBecause $Because) but $($out -join '; ')."
-    }
-    [pscustomobject]@{ Succeeded = $succeeded; FailureMessage = if ($succeeded) { $null } else { $message } }
+    New-NsPSResult -Label $a -Negate:$Negate -Expectation "be in $what" -Because $Because -Fault $(if ($Negate) { $in } else { $out })
 }
 
 # Registers the operators with the Pester that is loaded, if one is. Never fails the import of NsPS.
