@@ -236,11 +236,14 @@ namespace NsPS.Commands
                 Environment = EnvironmentBlock(),
             };
             options.Targets.AddRange(targets);
-            if (targets.Any(t => t.Type == NamespaceType.User) && !PreserveCredentials)
+            try
             {
-                // As nsenter does: become root in the user namespace entered.
-                options.Uid ??= 0;
-                options.Gid ??= 0;
+                EnterCredentials.Resolve(options, PreserveCredentials, WriteVerbose);
+            }
+            catch (IdNotMappedException e)
+            {
+                Fail(e, "IdNotMapped", ErrorCategory.InvalidArgument, e.Id, IdNotMappedException.Hint);
+                return;
             }
             if (options.WorkingDirectory is null && !targets.Any(t => t.Type == NamespaceType.Mount))
                 options.StartDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
@@ -323,12 +326,33 @@ namespace NsPS.Commands
             if ((e.Step == "setns" || e.Step == "open") && (n.Errno == Errno.EPERM || n.Errno == Errno.EACCES))
                 return ErrorFactory.FromNative(n, "EnterRefused", target,
                     "Entering another user's namespaces needs root (CAP_SYS_ADMIN over the user namespace that owns them). Nothing was run.");
-            if (e.Step == "exec")
-                return ErrorFactory.FromNative(n, n.Errno == Errno.ENOENT ? "ProgramNotFound" : "ProgramNotRunnable", options.Argv.FirstOrDefault(),
-                    $"'{options.Argv.FirstOrDefault()}' must exist inside the entered mount namespace (or in its PATH) and be executable.");
+            if (e.Step == "exec") return ProgramFailure(n, options);
+            if ((e.Step == "setuid" || e.Step == "setgid") && n.Errno == Errno.EINVAL)
+                return ErrorFactory.FromNative(n, "IdNotMapped", e.Step == "setuid" ? options.Uid : options.Gid, IdNotMappedException.Hint);
             if (e.Step == "launcher")
                 return ErrorFactory.FromNative(n, "LauncherDied", target, "The launcher ended before the program did; it was killed from outside.");
             return ErrorFactory.FromNative(n, "EnterFailed", target);
+        }
+
+        /// <summary>
+        /// The program could not be started. With a mount namespace entered it was looked up in that namespace's
+        /// files (a container's root file system, say), which the error and its hint say.
+        /// </summary>
+        private ErrorRecord ProgramFailure(NativeException n, EnterOptions options)
+        {
+            string program = options.Argv.FirstOrDefault() ?? "";
+            string id = n.Errno == Errno.ENOENT ? "ProgramNotFound" : "ProgramNotRunnable";
+            var mount = options.Targets.FirstOrDefault(t => t.Type == NamespaceType.Mount);
+            if (mount is null)
+                return ErrorFactory.FromNative(n, id, program, $"'{program}' must exist (or be found in PATH) and be executable. Nothing was run.");
+            string what = ParameterSetName == ScriptSet ? $"PowerShell ('{program}', the pwsh of this session)" : $"'{program}'";
+            var record = ErrorFactory.FromNative(n, id, program);
+            record.ErrorDetails = new ErrorDetails($"{what} cannot be started inside mnt:[{mount.Inode}]: the program is looked up in that mount namespace's files. {n.Message}")
+            {
+                RecommendedAction = "Enter without Mount (-Type with the other kinds) to run the host's program in the other namespaces, " +
+                    "or run a program that exists inside that mount namespace. Nothing was run.",
+            };
+            return record;
         }
 
         private void Fail(Exception e, string id, ErrorCategory category, object? target, string hint) =>

@@ -165,8 +165,9 @@ namespace NsPS.Commands
                 return Conflict("-MapRootUser, -MapCurrentUser, -MapSubordinateIds and -UidMap/-GidMap exclude each other", "Choose one way to map ids.");
             if (SetGroups is not null && mapping == 0 && (types & NamespaceType.User) == 0)
                 return Conflict("-SetGroups needs a user namespace", "Add User to -Type, with a mapping.");
-            // As unshare does: a fresh /proc implies a mount namespace, a mapping implies a user namespace.
-            if (MountProc) types |= NamespaceType.Mount;
+            // A fresh /proc is the /proc of a new pid namespace, mounted in a mount namespace of its own; a
+            // mapping implies a user namespace.
+            if (MountProc) types |= NamespaceType.Mount | NamespaceType.Pid;
             if (mapping > 0) types |= NamespaceType.User;
             return true;
         }
@@ -194,10 +195,11 @@ namespace NsPS.Commands
             }
             if (!NameStore.Privileged && (types & NamespaceType.User) == 0)
             {
-                // Only a user namespace lets a plain user create the others: add one, and stay yourself inside.
+                // Only a user namespace lets a plain user create the others: add one, with the caller as root
+                // inside (as unshare -r), so that what the other kinds are for (a host name, mounts, lo) works there.
                 types |= NamespaceType.User;
-                (uid, gid) = Pair(IdMapEngine.CurrentUserMaps());
-                WriteVerbose("Not privileged: a user namespace is added, mapping the caller's uid and gid to themselves.");
+                (uid, gid) = Pair(IdMapEngine.RootUserMaps());
+                WriteVerbose("Not privileged: a user namespace is added, mapping root (uid and gid 0) inside to the caller's uid and gid.");
             }
             if (uid is null && gid is null) return (null, true);
             // Check the maps before anything is made (the engine checks again, with the target, once it exists).

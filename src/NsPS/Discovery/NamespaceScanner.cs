@@ -454,7 +454,8 @@ namespace NsPS.Discovery
             using (fd) return Sys.FStat(fd.Value, fd.Path).Inode;
         }
 
-        private static IdMap? ReadMap(string file)
+        /// <summary>A uid_map or gid_map file parsed; null when it cannot be read.</summary>
+        internal static IdMap? ReadMap(string file)
         {
             var text = Sys.TryReadAll(Sys.CPath(file), out _);
             if (text is null) return null;
