@@ -49,7 +49,7 @@ AfterAll {
     if ($Sandbox) { Remove-Item $Sandbox -Recurse -Force -ErrorAction Ignore }
 }
 
-Describe 'A runc container' -Skip:(-not $IsRoot) {
+Describe 'A runc container' -Skip:(-not $IsRoot) -Tag 'SkipBecause: runc runs the container as root' {
     It 'is listed by Get-Namespace with namespaces of its own, as lsns lists them' {
         $own = Get-Namespace -ProcessId $PID
         $box = Get-Namespace -ProcessId $ContainerPid

@@ -10,7 +10,7 @@ BeforeAll {
     . $PSScriptRoot/common.ps1
 }
 
-Describe 'Rootless defaults' -Skip:(-not $IsRoot) {
+Describe 'Rootless defaults' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root to run a plain user with setpriv' {
     BeforeAll {
         $script:Sandbox = New-UserSandbox
         # A uid and gid of their own, so that "kept as it maps inside" (4242) differs from the overflow id (65534).
