@@ -52,15 +52,25 @@ Describe 'Enter-Namespace' -Skip:(-not $IsRoot) {
             (Get-Content /proc/self/mountinfo -Raw) | Should -Not -Match 'nsps-enter-tmpfs'
         }
 
-        It 'User: id inside a mapped user namespace shows the mapped ids' {
+        It 'User: id inside a mapped user namespace shows the mapped ids, and outside they are the ids they map to' {
             $user = New-Namespace -Type User, Uts -UidMap '0 100000 1000' -GidMap '0 100000 1000'
+            $file = Join-Path ([IO.Path]::GetTempPath()) "$Prefix-owner"
             try {
                 $user | Enter-Namespace -FilePath id | Should -Be 'uid=0(root) gid=0(root) groups=0(root)'
                 $user | Enter-Namespace -FilePath id -ArgumentList '-u' -Uid 5 | Should -Be '5'
-                # Seen from outside, the process runs as the mapped id.
-                $user | Enter-Namespace -FilePath sh -ArgumentList '-c', 'cat /proc/self/status | grep ^Uid' | Should -Match 'Uid:\s+0\s+0'
+                # Seen from outside (stat in the host's user namespace), what the process makes belongs to the ids
+                # that the map gives its ids: 0 is 100000, 5 is 100005, 7 is 100007.
+                $user | Enter-Namespace -FilePath touch -ArgumentList "$file-root"
+                $user | Enter-Namespace -FilePath touch -ArgumentList "$file-5" -Uid 5 -Gid 7
+                stat -c '%u %g' "$file-root" | Should -Be '100000 100000'
+                stat -c '%u %g' "$file-5" | Should -Be '100005 100007'
+                # And inside, the same files belong to the ids inside.
+                $user | Enter-Namespace -FilePath stat -ArgumentList '-c', '%u %g', "$file-root", "$file-5" | Should -Be @('0 0', '5 7')
             }
-            finally { $user | Remove-Namespace }
+            finally {
+                $user | Remove-Namespace
+                Remove-Item "$file-root", "$file-5" -Force -ErrorAction Ignore
+            }
         }
     }
 
@@ -100,16 +110,35 @@ Describe 'Enter-Namespace' -Skip:(-not $IsRoot) {
             $r | Should -Be @(42, 'v', 3, "two`nlines")
         }
 
-        It 'rejects $using: with a clear message' {
+        It 'rejects $using: with a clear message, and runs nothing' {
             $x = 1
-            { $Set | Enter-Namespace { $using:x } -ErrorAction Stop } | Should -Throw -ErrorId 'NsPS.UsingNotSupported*'
+            $trace = Get-SystemTrace
+            # A terminating error: nothing of the block can run.
+            $out = $thrown = $null
+            try { $out = $Set | Enter-Namespace { $using:x; 'ran' } } catch { $thrown = $_ }
+            $out | Should -BeNullOrEmpty
+            $thrown.FullyQualifiedErrorId | Should -BeLike 'NsPS.UsingNotSupported*'
+            $thrown.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $thrown.Exception.Message | Should -Be 'The script block uses $using:, which Enter-Namespace does not support.'
+            $thrown.ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+            Compare-SystemTrace $trace (Get-SystemTrace) -Ignore Fds | Should -BeNullOrEmpty
         }
     }
 
     Context '-FilePath runs a program' {
         It 'streams standard output line by line as it comes' {
-            $times = $Set | Enter-Namespace -FilePath sh -ArgumentList '-c', 'echo one; sleep 1; echo two' | ForEach-Object { [DateTime]::UtcNow }
-            ($times[1] - $times[0]).TotalMilliseconds | Should -BeGreaterThan 700
+            # The program writes 'one', then waits (at most 20 s) for the caller to answer 'one' with a file: the
+            # file can only come while the program runs if 'one' arrived before the program ended.
+            $marker = Join-Path ([IO.Path]::GetTempPath()) "$Prefix-streamed"
+            $wait = "echo one; i=0; while [ ! -e '$marker' ] && [ `$i -lt 2000 ]; do sleep 0.01; i=`$((i+1)); done; [ -e '$marker' ] && echo answered || echo 'not answered'"
+            try {
+                $out = $Set | Enter-Namespace -FilePath sh -ArgumentList '-c', $wait | ForEach-Object {
+                    if ($_ -eq 'one') { New-Item -ItemType File $marker | Out-Null }
+                    $_
+                }
+                $out | Should -Be @('one', 'answered')
+            }
+            finally { Remove-Item $marker -Force -ErrorAction Ignore }
         }
 
         It 'writes standard error to the error stream and sets $LASTEXITCODE; -PassThru gives the result' {
@@ -136,10 +165,15 @@ Describe 'Enter-Namespace' -Skip:(-not $IsRoot) {
         }
 
         It 'reports a program that does not exist as NsPS.ProgramNotFound' {
+            $trace = Get-SystemTrace
             $err = $null
-            $Set | Enter-Namespace -FilePath /no/such/program -ErrorVariable err -ErrorAction SilentlyContinue
+            $Set | Enter-Namespace -FilePath /no/such/program -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $err | Should -HaveCount 1
             $err[0].FullyQualifiedErrorId | Should -BeLike 'NsPS.ProgramNotFound*'
+            $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
             $err[0].Exception.ErrnoName | Should -Be 'ENOENT'
+            $err[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+            Compare-SystemTrace $trace (Get-SystemTrace) -Ignore Fds | Should -BeNullOrEmpty
         }
     }
 
@@ -218,13 +252,19 @@ Describe 'Enter-Namespace' -Skip:(-not $IsRoot) {
             $ps = [PowerShell]::Create()
             $null = $ps.AddScript("Import-Module '$ModuleManifest'; Enter-Namespace -ProcessId $($Set[0].HolderPid) -Type Uts -FilePath sh -ArgumentList '-c','sleep 1000 & exec sleep 1001'")
             $async = $ps.BeginInvoke()
-            Wait-Until { @(pgrep -f 'sleep 100[01]').Count -ge 2 } -TimeoutMs 10000 | Out-Null
+            Wait-Until { @(pgrep -x -f 'sleep 100[01]').Count -ge 2 } -TimeoutMs 10000 | Out-Null
+            # The launcher is the program's parent.
+            $launcher = [int](ps -o ppid= -p (pgrep -x -f 'sleep 1001')).Trim()
+            (Get-Content "/proc/$launcher/comm") | Should -Be 'nsps-launcher'
             $ps.Stop()
-            try { $ps.EndInvoke($async) } catch [System.Management.Automation.PipelineStoppedException] { }
-            catch [System.Management.Automation.MethodInvocationException] { }
+            # Stopped, and by the stop alone: EndInvoke reports the stop and nothing else went wrong.
+            $thrown = $null
+            try { $ps.EndInvoke($async) } catch { $thrown = $_.Exception.InnerException }
+            $thrown | Should -BeOfType ([System.Management.Automation.PipelineStoppedException])
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            $ps.Streams.Error | Should -BeNullOrEmpty
             $ps.Dispose()
-            Wait-Until { @(pgrep -f 'sleep 100[01]').Count -eq 0 } -TimeoutMs 5000 | Should -BeTrue
-            @(Get-Process nsps-launcher -ErrorAction Ignore).Count | Should -Be 0
+            Wait-Until { @(pgrep -x -f 'sleep 100[01]').Count -eq 0 -and -not (Test-Path "/proc/$launcher") } -TimeoutMs 5000 | Should -BeTrue
         }
     }
 

@@ -61,6 +61,12 @@ public static class NsPSTestThread {
             ((Get-Content /proc/$($FdHolder.Id)/comm) -eq 'sleep')
     }
     $script:All = Get-Namespace
+    # lsns's TYPE names, as NsPS names them. (lsns -J nests some namespaces under others unless the columns are
+    # named: every call below names them, for a flat list.)
+    $script:TypeOf = @{ mnt = 'Mount'; uts = 'Uts'; ipc = 'Ipc'; pid = 'Pid'; net = 'Net'; user = 'User'; cgroup = 'Cgroup'; time = 'Time' }
+    # util-linux 2.41 taught lsns to list namespaces that only an open descriptor keeps (it reads /proc/PID/fd).
+    $script:LsnsVersion = [version]([regex]::Match((lsns --version), '\d+\.\d+').Value)
+    $script:LsnsReadsFds = $LsnsVersion -ge [version]'2.41'
     # Where each namespace can be opened again (internal): checked where only a thread or a parent reaches it.
     $script:ReachPath = [NsPS.Namespace].GetProperty('ReachPath', [Reflection.BindingFlags]'NonPublic,Instance')
 }
@@ -126,8 +132,16 @@ Describe 'Get-Namespace' {
             $ns | Should -HaveCount 1
             $ns.ProcessCount | Should -Be 0
             $ns.Paths | Should -Contain "/proc/$($FdHolder.Id)/fd/7"
-            # lsns does not see it at all.
-            (lsns -J -t net | ConvertFrom-Json).namespaces.ns | Should -Not -Contain $inode
+            # No process is in it: /proc agrees.
+            @(Get-ChildItem /proc -Directory | Where-Object Name -match '^\d+$' | Where-Object {
+                    (Get-Item "/proc/$($_.Name)/ns/net" -ErrorAction Ignore).LinkTarget -eq "net:[$inode]" }) | Should -BeNullOrEmpty
+            # lsns before 2.41 does not see it; from 2.41 on it lists it, with no process.
+            $listed = @((lsns -J -o NS,TYPE,NPROCS -t net | ConvertFrom-Json).namespaces | Where-Object ns -eq $inode)
+            if ($LsnsReadsFds) {
+                $listed | Should -HaveCount 1 -Because "lsns $LsnsVersion reads open descriptors"
+                $listed[0].nprocs | Should -Be 0
+            }
+            else { $listed | Should -BeNullOrEmpty -Because "lsns $LsnsVersion reads no descriptors" }
         }
 
         It 'finds a net namespace held only by a bind mount in another mount namespace' {
@@ -139,7 +153,7 @@ Describe 'Get-Namespace' {
             $ns | Should -HaveCount 1
             $ns.ProcessCount | Should -Be 0
             $ns.Paths | Should -Contain $inside
-            (lsns -J -t net | ConvertFrom-Json).namespaces.ns | Should -Not -Contain $inode
+            (lsns -J -o NS,TYPE,NPROCS -t net | ConvertFrom-Json).namespaces.ns | Should -Not -Contain $inode
         }
 
         It 'finds a uts namespace held only by one thread of a process' {
@@ -168,15 +182,28 @@ Describe 'Get-Namespace' {
             ($All | Where-Object { $_.Type -eq 'User' -and $_.Id -eq $init }).UidMap.ToString() | Should -Be '0 0 4294967295'
         }
 
-        It 'gives the net namespaces their lsns NETNSID' {
-            $inode = Get-NsInode "/run/netns/$NetnsName"
+        It 'gives the net namespaces the NETNSID that lsns and ip netns list-id show' {
+            # An id for the net namespace of a process (lsns shows NETNSID only for those before 2.42): ip netns
+            # assigns ids by name, so name it for a moment.
+            $p = $Population['net']
+            $inode = Get-NsInode "/proc/$($p.Id)/ns/net"
+            $moment = 'nsps-test-id-' + [guid]::NewGuid().ToString('n').Substring(0, 8)
+            ip netns attach $moment $p.Id
+            try { ip netns set $moment auto }
+            finally { ip netns delete $moment }
             ip netns set $NetnsName auto
-            $expected = (lsns -J -o NS,NETNSID -t net | ConvertFrom-Json).namespaces | Where-Object ns -eq ((Get-NsInode /proc/self/ns/net))
-            # Assigned ids come from ip netns list-id, which is what lsns shows.
-            $listed = ip -j netns list-id | ConvertFrom-Json
-            $ns = Get-Namespace -Path "/run/netns/$NetnsName"
-            $ns.NetNsId | Should -BeIn $listed.nsid
-            $expected | Should -Not -BeNullOrEmpty
+            $lsns = (lsns -J -o NS,NETNSID -t net | ConvertFrom-Json).namespaces
+            $mine = Get-Namespace -Type Net
+            $assigned = @($lsns | Where-Object { $null -ne $_.netnsid -and $_.netnsid -ne 'unassigned' })
+            $assigned.ns | Should -Contain $inode
+            foreach ($l in $lsns) {
+                $expected = if ($l -in $assigned) { [int]$l.netnsid } else { $null }
+                ($mine | Where-Object Id -eq $l.ns).NetNsId | Should -Be $expected -Because "lsns shows NETNSID $($l.netnsid) for net:[$($l.ns)]"
+            }
+            # The named namespace has no process: ip netns list-id is the witness there.
+            $listed = ip -j netns list-id | ConvertFrom-Json | Where-Object name -eq $NetnsName
+            $listed | Should -HaveCount 1
+            (Get-Namespace -Path "/run/netns/$NetnsName").NetNsId | Should -Be $listed.nsid
         }
 
         It 'exposes the kernel''s never-reused 64-bit id' {
@@ -196,7 +223,6 @@ Describe 'Get-Namespace' {
 
     Context 'agrees with lsns' {
         It 'reports every namespace lsns reports, with the same NS, TYPE, NPROCS and PID' {
-            $typeOf = @{ mnt = 'Mount'; uts = 'Uts'; ipc = 'Ipc'; pid = 'Pid'; net = 'Net'; user = 'User'; cgroup = 'Cgroup'; time = 'Time' }
             # Processes come and go (kernel workers, lsns itself): compare snapshots until one is stable.
             $mismatch = $null
             foreach ($try in 1..8) {
@@ -204,7 +230,7 @@ Describe 'Get-Namespace' {
                 $mine = Get-Namespace
                 $lsns2 = (lsns -J --output-all | ConvertFrom-Json).namespaces
                 $mismatch = foreach ($l in $lsns) {
-                    $m = $mine | Where-Object { $_.Id -eq $l.ns -and $_.Type -eq $typeOf[$l.type] }
+                    $m = $mine | Where-Object { $_.Id -eq $l.ns -and $_.Type -eq $TypeOf[$l.type] }
                     $l2 = $lsns2 | Where-Object { $_.ns -eq $l.ns -and $_.type -eq $l.type }
                     # lsns counts itself in the namespaces it shares with this process.
                     $self = if ($m -and $m.IsCurrent) { 1 } else { 0 }
@@ -217,17 +243,50 @@ Describe 'Get-Namespace' {
             $mismatch | Should -BeNullOrEmpty
         }
 
-        It 'finds more than lsns: every namespace of lsns plus the ones only held by files and threads' {
-            $lsnsCount = ((lsns -J | ConvertFrom-Json).namespaces).Count
-            (Get-Namespace).Count | Should -BeGreaterThan $lsnsCount
+        It 'finds more than lsns: the ones only held by files and threads, and no process''s namespace that lsns missed' {
+            $hidden = @(
+                "Net:$(Get-NsInode "/proc/$($MountHolder.Id)/root$HiddenFile")"
+                "Uts:$(Get-NsInode "/proc/$PID/task/$ThreadId/ns/uts")"
+                "Time:$(Get-NsInode "/proc/$PID/task/$ThreadId/ns/time_for_children")"
+                if (-not $LsnsReadsFds) { "Net:$(Get-NsInode "/proc/$($FdHolder.Id)/fd/7")" }
+            )
+            # Processes come and go: compare snapshots until one is stable.
+            foreach ($try in 1..8) {
+                $seen = @((lsns -J -o NS,TYPE | ConvertFrom-Json).namespaces | ForEach-Object { "$($TypeOf[$_.type]):$($_.ns)" })
+                $extra = @(Get-Namespace | Where-Object { "$($_.Type):$($_.Id)" -notin $seen })
+                # lsns reads every process's /proc/PID/ns: what it misses has no process in it.
+                $withProcess = @($extra | Where-Object ProcessCount -gt 0 | ForEach-Object { "$($_.Type):$($_.Id)" })
+                if (-not $withProcess) { break }
+            }
+            $withProcess | Should -BeNullOrEmpty
+            foreach ($h in $hidden) { ($extra | ForEach-Object { "$($_.Type):$($_.Id)" }) | Should -Contain $h }
         }
     }
 
     Context 'parameters' {
-        It 'filters by -Type, with several kinds at once' {
-            $r = Get-Namespace -Type Net, Uts
-            $r.Type | Select-Object -Unique | Sort-Object | Should -Be @([NsPS.NamespaceType]::Uts, [NsPS.NamespaceType]::Net)
-            (Get-Namespace Pid).Type | Select-Object -Unique | Should -Be 'Pid'
+        It 'filters by -Type <Types>: every namespace of those kinds, and no other' -ForEach @(
+            @{ Types = 'Net', 'Uts'; Known = 'net', 'uts' }
+            @{ Types = , 'Pid'; Known = , 'pid' }
+        ) {
+            # The population's namespaces of these kinds, with the ones lsns cannot see (a descriptor, another
+            # mount namespace, a thread).
+            $known = @(
+                foreach ($kind in $Known) { "$($TypeOf[$kind]):$(Get-NsInode "/proc/$((Get-ChildPid $Population[$kind].Id | Select-Object -First 1) ?? $Population[$kind].Id)/ns/$kind")" }
+                if ('Net' -in $Types) { "Net:$(Get-NsInode "/proc/$($FdHolder.Id)/fd/7")"; "Net:$(Get-NsInode "/proc/$($MountHolder.Id)/root$HiddenFile")" }
+                if ('Uts' -in $Types) { "Uts:$(Get-NsInode "/proc/$PID/task/$ThreadId/ns/uts")" }
+            )
+            # The same kinds picked from the unfiltered list, and lsns's own list of them; processes come and go,
+            # so compare snapshots until one is stable.
+            foreach ($try in 1..8) {
+                $filtered = @(Get-Namespace -Type $Types | ForEach-Object { "$($_.Type):$($_.Id)" } | Sort-Object)
+                $picked = @(Get-Namespace | Where-Object { "$($_.Type)" -in $Types } | ForEach-Object { "$($_.Type):$($_.Id)" } | Sort-Object)
+                $lsns = @(foreach ($t in $Types) { (lsns -J -o NS,TYPE -t $t.ToLower() | ConvertFrom-Json).namespaces | ForEach-Object { "$($TypeOf[$_.type]):$($_.ns)" } })
+                $filteredAgain = @(Get-Namespace -Type $Types | ForEach-Object { "$($_.Type):$($_.Id)" } | Sort-Object)
+                if (($filtered -join ' ') -eq ($picked -join ' ') -and ($filtered -join ' ') -eq ($filteredAgain -join ' ')) { break }
+            }
+            $filtered | Should -Be $picked
+            $filtered | ForEach-Object { ($_ -split ':')[0] } | Select-Object -Unique | Sort-Object | Should -Be ($Types | Sort-Object)
+            foreach ($k in $known + $lsns) { $filtered | Should -Contain $k }
         }
 
         It 'gives the namespaces of a process, like /proc/PID/ns' {
@@ -263,9 +322,14 @@ Describe 'Get-Namespace' {
     }
 
     Context 'errors' {
+        BeforeEach { $script:TraceBefore = Get-SystemTrace }
+        # Each error leaves the system as it was.
+        AfterEach { Compare-SystemTrace $TraceBefore (Get-SystemTrace) -Ignore Fds | Should -BeNullOrEmpty }
+
         It 'reports a process that does not exist as NsPS.ProcessNotFound' {
             $err = $null
             Get-Namespace -ProcessId 999999999 -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $err | Should -HaveCount 1
             $err[0].FullyQualifiedErrorId | Should -BeLike 'NsPS.ProcessNotFound*'
             $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
             $err[0].Exception.ErrnoName | Should -Be 'ENOENT'
@@ -275,21 +339,29 @@ Describe 'Get-Namespace' {
         It 'reports a file that is not a namespace as NsPS.NotANamespace' {
             $err = $null
             Get-Namespace -Path /etc/hostname -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $err | Should -HaveCount 1
             $err[0].FullyQualifiedErrorId | Should -BeLike 'NsPS.NotANamespace*'
             $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $err[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
         }
 
         It 'reports a missing path as NsPS.PathNotFound' {
             $err = $null
-            Get-Namespace -Path /run/netns/does-not-exist-here -ErrorVariable err -ErrorAction SilentlyContinue
+            Get-Namespace -Path /run/netns/does-not-exist-here -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $err | Should -HaveCount 1
             $err[0].FullyQualifiedErrorId | Should -BeLike 'NsPS.PathNotFound*'
+            $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
             $err[0].Exception.Errno | Should -Be 2
+            $err[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
         }
 
         It 'reports an unknown name as NsPS.NameNotFound, but not an unmatched wildcard' {
             $err = $null
-            Get-Namespace -Name 'no-such-name' -ErrorVariable err -ErrorAction SilentlyContinue
+            Get-Namespace -Name 'no-such-name' -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $err | Should -HaveCount 1
             $err[0].FullyQualifiedErrorId | Should -BeLike 'NsPS.NameNotFound*'
+            $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $err[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
             $err = $null
             Get-Namespace -Name 'no-such-*' -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
             $err | Should -BeNullOrEmpty

@@ -4,7 +4,13 @@
 
 BeforeDiscovery {
     . $PSScriptRoot/common.ps1
-    $cmdletCases = @(Get-Command -Module NsPS -CommandType Cmdlet | Sort-Object Name | ForEach-Object { @{ Name = $_.Name } })
+    # Which cmdlets take -Name and -ProcessId (the tests check this table against the cmdlets themselves).
+    $takes = @{
+        'Enter-Namespace' = 'Name', 'ProcessId'; 'Get-Namespace' = 'Name', 'ProcessId'
+        'New-Namespace' = , 'Name'; 'Remove-Namespace' = , 'Name'; 'Set-IdMap' = , 'ProcessId'
+    }
+    $cmdletCases = @(Get-Command -Module NsPS -CommandType Cmdlet | Sort-Object Name | ForEach-Object { @{ Name = $_.Name; Takes = $takes[$_.Name] } })
+    $processIdCases = @($cmdletCases | Where-Object { 'ProcessId' -in $_.Takes })
 }
 
 BeforeAll {
@@ -69,23 +75,24 @@ Describe '<Name>' -ForEach $cmdletCases {
         else { $command.OutputType | Should -Not -BeNullOrEmpty }
     }
 
-    It 'supports -WhatIf when it changes the system' {
+    It 'supports -WhatIf exactly when it changes the system (New, Remove, Set)' {
         $command = Get-Command $Name
-        if ($command.Verb -in 'New', 'Remove', 'Set') { $command.Parameters.Keys | Should -Contain 'WhatIf' }
+        $command.Parameters.ContainsKey('WhatIf') | Should -Be ($command.Verb -in 'New', 'Remove', 'Set')
     }
 
-    It 'completes its -Name and -ProcessId parameters' {
+    It 'completes its -Name and -ProcessId parameters (<Takes>)' {
         $command = Get-Command $Name
-        foreach ($parameter in 'Name', 'ProcessId') {
-            if (-not $command.Parameters.ContainsKey($parameter)) { continue }
+        @($command.Parameters.Keys | Where-Object { $_ -in 'Name', 'ProcessId' } | Sort-Object) | Should -Be @($Takes | Sort-Object)
+        foreach ($parameter in $Takes) {
             $completer = $command.Parameters[$parameter].Attributes | Where-Object { $_ -is [System.Management.Automation.ArgumentCompleterAttribute] }
             $completer | Should -Not -BeNullOrEmpty -Because "-$parameter of $Name completes"
         }
     }
+}
 
+Describe '<Name> -ProcessId' -ForEach $processIdCases {
     It 'binds -ProcessId from the Id of Get-Process output' {
         $command = Get-Command $Name
-        if (-not $command.Parameters.ContainsKey('ProcessId')) { return }
         $parameter = $command.Parameters['ProcessId']
         $parameter.Aliases | Should -Contain 'Id'
         @($parameter.ParameterSets.Values.ValueFromPipelineByPropertyName | Select-Object -Unique) | Should -Be @($true)

@@ -35,6 +35,8 @@ AfterAll {
 Describe 'New-Namespace' {
     Context 'the demos, as root' -Skip:(-not $IsRoot) {
         It 'PID: a new pid namespace with a fresh /proc, where the holder is PID 1 and nothing of the host is seen' {
+            $hostProc = Get-Content /proc/self/mountinfo | Where-Object { ($_ -split ' ')[4] -eq '/proc' }
+            $hostInit = Get-Content /proc/1/comm
             $set = New-Namespace -Type Pid -MountProc
             try {
                 $set.Type | Should -Be @('Mount', 'Pid')
@@ -43,8 +45,12 @@ Describe 'New-Namespace' {
                 ($ps | ForEach-Object { $_.Trim() }) | Should -Contain '1 nsps-holder'
                 $ps.Count | Should -Be 2    # the holder and ps itself
                 (nsenter -t $h -p -m cat /proc/1/cmdline) | Should -Match 'nsps-launcher'
-                # The host's /proc is untouched.
-                (Get-Content /proc/1/comm) | Should -Not -Be 'nsps-launcher'
+                # The host's /proc is untouched: the same mount, its pid 1 is still the host's init, and the holder
+                # is seen there at its host pid.
+                Get-Content /proc/self/mountinfo | Where-Object { ($_ -split ' ')[4] -eq '/proc' } | Should -Be $hostProc
+                (Get-Content /proc/1/comm) | Should -Be $hostInit
+                $h | Should -Not -Be 1
+                (Get-Content "/proc/$h/comm") | Should -Be 'nsps-holder'
             }
             finally { $set | Remove-Namespace }
         }
@@ -272,11 +278,15 @@ Describe 'New-Namespace' {
             $set = New-Namespace -Type Net -Name $name
             try {
                 $before = Get-Namespace -Type Net
+                $trace = Get-SystemTrace
                 $err = $null
                 New-Namespace -Type Net -Name $name -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+                $err | Should -HaveCount 1
                 $err[0].FullyQualifiedErrorId | Should -BeLike 'NsPS.NameTaken*'
                 $err[0].CategoryInfo.Category | Should -Be 'ResourceExists'
+                $err[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
                 (Get-Namespace -Type Net).Id | Should -Be $before.Id
+                Compare-SystemTrace $trace (Get-SystemTrace) -Ignore Fds | Should -BeNullOrEmpty
             }
             finally { Remove-Namespace -Name $name }
         }
@@ -310,19 +320,27 @@ Describe 'New-Namespace' {
     }
 
     Context 'failures leave nothing behind' {
+        BeforeEach { $script:TraceBefore = Get-SystemTrace }
+        AfterEach { Compare-SystemTrace $TraceBefore (Get-SystemTrace) -Ignore Fds | Should -BeNullOrEmpty }
+
         It 'refuses a bad name with NsPS.InvalidName: <_>' -ForEach @('a/b', '..', '.', 'with space', "tab`tname", ('x' * 65), '-dash') {
             $err = $null
             New-Namespace -Type Net -Name $_ -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $err | Should -HaveCount 1
             $err[0].FullyQualifiedErrorId | Should -BeLike 'NsPS.InvalidName*'
             $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $err[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
         }
 
         It 'refuses a host name over 64 bytes before creating anything' {
-            $before = @(Get-Namespace -Type Uts).Count
+            $before = @(Get-Namespace -Type Uts).Id
             $err = $null
             New-Namespace -Type Uts -Hostname ('h' * 65) -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $err | Should -HaveCount 1
             $err[0].FullyQualifiedErrorId | Should -BeLike 'NsPS.InvalidHostname*'
-            @(Get-Namespace -Type Uts).Count | Should -Be $before
+            $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $err[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+            @(Get-Namespace -Type Uts).Id | Should -Be $before
         }
 
         It 'refuses parameters that need a kind not asked for: <Params>' -ForEach @(
@@ -333,7 +351,10 @@ Describe 'New-Namespace' {
         ) {
             $err = $null
             New-Namespace @Params -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $err | Should -HaveCount 1
             $err[0].FullyQualifiedErrorId | Should -BeLike 'NsPS.ConflictingParameters*'
+            $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $err[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
         }
 
         It 'reports ENOSPC from max_cgroup_namespaces with the limit named, and leaves no holder' -Skip:(-not $IsRoot) {
@@ -377,15 +398,24 @@ Describe 'Remove-Namespace' {
         $set | Remove-Namespace -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'NsPS.NamespaceNotFound*'
         $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $trace = Get-SystemTrace
         Remove-Namespace -Name "$Prefix-never" -ErrorVariable err -ErrorAction SilentlyContinue
+        $err | Should -HaveCount 1
         $err[0].FullyQualifiedErrorId | Should -BeLike 'NsPS.NamespaceNotFound*'
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+        Compare-SystemTrace $trace (Get-SystemTrace) -Ignore Fds | Should -BeNullOrEmpty
     }
 
     It 'refuses namespaces it did not make with NsPS.NotRemovable' {
+        $trace = Get-SystemTrace
         $err = $null
         Get-Namespace -ProcessId $PID -Type Net | Remove-Namespace -ErrorVariable err -ErrorAction SilentlyContinue
+        $err | Should -HaveCount 1
         $err[0].FullyQualifiedErrorId | Should -BeLike 'NsPS.NotRemovable*'
         $err[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $err[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+        Compare-SystemTrace $trace (Get-SystemTrace) -Ignore Fds | Should -BeNullOrEmpty
     }
 
     It 'deletes an ip netns name as ip netns delete does' -Skip:(-not $IsRoot) {

@@ -201,10 +201,17 @@ try { Get-Content /run/nsps/$RootName/state.json -ErrorAction Stop } catch { `$_
         (ip netns list) | Where-Object { $_ -match "^$RootName\b" } | Should -Not -BeNullOrEmpty
     }
 
-    It 'names cannot escape the run folder' {
-        $r = Invoke-AsUser $Sandbox { New-Namespace -Type Net -Name '../../escape' }
+    It 'names cannot escape the run folder: <_>' -ForEach '../escape', '../../escape' {
+        $name = $_
+        # Where the name would land from the plain user's state folder: /tmp/escape, /escape.
+        $landing = [IO.Path]::GetFullPath($name, '/tmp/nsps-65534/')
+        $landing | Should -Not -Exist -Because 'nothing is there before the test'
+        $before = Get-SystemTrace
+        $r = Invoke-AsUser $Sandbox ([scriptblock]::Create("New-Namespace -Type Net -Name '$name'"))
+        $r | Should -HaveCount 1
         $r[0].FullyQualifiedErrorId | Should -BeLike 'NsPS.InvalidName*'
-        Test-Path /tmp/escape | Should -BeFalse
+        $landing | Should -Not -Exist
+        Compare-SystemTrace $before (Get-SystemTrace) -Ignore Fds | Should -BeNullOrEmpty
     }
 
     It 'state is never written through a symlink planted in place of the user''s state folder' {

@@ -86,7 +86,14 @@ Describe 'Set-IdMap as root' -Skip:(-not $IsRoot) {
             nsenter -t $p.Id -U --preserve-credentials id -u | Should -Be '1000'
             nsenter -t $p.Id -U --preserve-credentials id -g | Should -Be '1000'
             nsenter -t $p.Id -U id -u | Should -Be '0'
-            (Select-String -Path "/proc/$($p.Id)/status" -Pattern '^Uid:\s+(\d+)').Matches[0].Groups[1].Value | Should -Be '0'
+            # Seen from the host, a process that is 0 inside runs as 100000, as the map says.
+            $inside = Start-Background nsenter @('-t', $p.Id, '-U', 'sleep', '600')
+            $Started.Add($inside)
+            Wait-Until { (Get-Content "/proc/$($inside.Id)/comm" -ErrorAction Ignore) -eq 'sleep' } | Out-Null
+            (Get-NsInode "/proc/$($inside.Id)/ns/user") | Should -Be (Get-NsInode "/proc/$($p.Id)/ns/user")
+            (Select-String -Path "/proc/$($inside.Id)/status" -Pattern '^Uid:\s+(.*)$').Matches[0].Groups[1].Value -split '\s+' | Should -Be @('100000', '100000', '100000', '100000')
+            (Select-String -Path "/proc/$($inside.Id)/status" -Pattern '^Gid:\s+(.*)$').Matches[0].Groups[1].Value -split '\s+' | Should -Be @('100000', '100000', '100000', '100000')
+            # Seen from inside, root outside (the unshare'd sleep) is 1000, as the map says.
             (nsenter -t $p.Id -U --preserve-credentials cat "/proc/$($p.Id)/status" | Select-String '^Uid:\s+(\d+)').Matches[0].Groups[1].Value | Should -Be '1000'
         }
 
@@ -198,6 +205,7 @@ Describe 'Set-IdMap as root' -Skip:(-not $IsRoot) {
             $err[0].FullyQualifiedErrorId | Should -Be 'NsPS.InvalidIdMap,NsPS.Commands.SetIdMapCommand'
             $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
             $err[0].Exception.Message | Should -BeLike "*$Problem*"
+            $err[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
             (Get-ProcText $p.Id uid_map) | Should -BeNullOrEmpty
             (Get-ProcText $p.Id gid_map) | Should -BeNullOrEmpty
             (Get-ProcText $p.Id setgroups).Trim() | Should -Be 'allow'
@@ -218,8 +226,10 @@ Describe 'Set-IdMap as root' -Skip:(-not $IsRoot) {
             $p = New-Holder
             $err = $null
             Get-Namespace -ProcessId $p.Id -Type Net | Set-IdMap -UidMap '0 0 1' -ErrorVariable err -ErrorAction SilentlyContinue
+            $err | Should -HaveCount 1
             $err[0].FullyQualifiedErrorId | Should -Be 'NsPS.NotAUserNamespace,NsPS.Commands.SetIdMapCommand'
             $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $err[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
             (Get-ProcText $p.Id uid_map) | Should -BeNullOrEmpty
         }
 
@@ -229,8 +239,11 @@ Describe 'Set-IdMap as root' -Skip:(-not $IsRoot) {
             Stop-Tree $p
             $err = $null
             Set-IdMap -ProcessId $p.Id -UidMap '0 0 1' -ErrorVariable err -ErrorAction SilentlyContinue
+            $err | Should -HaveCount 1
             $err[0].FullyQualifiedErrorId | Should -Be 'NsPS.ProcessNotFound,NsPS.Commands.SetIdMapCommand'
+            $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
             $err[0].Exception.ErrnoName | Should -Be 'ENOENT'
+            $err[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
             $err = $null
             $ns | Set-IdMap -UidMap '0 0 1' -ErrorVariable err -ErrorAction SilentlyContinue
             $err[0].FullyQualifiedErrorId | Should -Be 'NsPS.NamespaceGone,NsPS.Commands.SetIdMapCommand'
@@ -304,7 +317,13 @@ Describe 'Set-IdMap as root' -Skip:(-not $IsRoot) {
             $p = New-Holder
             $err = $null
             Set-IdMap -ProcessId $p.Id -ErrorVariable err -ErrorAction SilentlyContinue
+            $err | Should -HaveCount 1
             $err[0].FullyQualifiedErrorId | Should -Be 'NsPS.NothingToWrite,NsPS.Commands.SetIdMapCommand'
+            $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $err[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+            (Get-ProcText $p.Id uid_map) | Should -BeNullOrEmpty
+            (Get-ProcText $p.Id gid_map) | Should -BeNullOrEmpty
+            (Get-ProcText $p.Id setgroups).Trim() | Should -Be 'allow'
         }
 
         It 'names the missing subordinate ids of -MapSubordinateIds' -Skip:$RootHasSubordinateIds {
@@ -366,7 +385,10 @@ function New-Holder {
     foreach ($a in '--user', 'sleep', '600') { $psi.ArgumentList.Add($a) }
     $p = [Diagnostics.Process]::Start($psi)
     $sw = [Diagnostics.Stopwatch]::StartNew()
-    while ((Get-Content "/proc/$($p.Id)/comm" -ErrorAction Ignore) -ne 'sleep' -and $sw.ElapsedMilliseconds -lt 5000) { Start-Sleep -Milliseconds 10 }
+    while ((Get-Content "/proc/$($p.Id)/comm" -ErrorAction Ignore) -ne 'sleep') {
+        if ($sw.ElapsedMilliseconds -gt 5000) { throw "unshare --user sleep (pid $($p.Id)) did not start in 5 s" }
+        Start-Sleep -Milliseconds 10
+    }
     $p
 }
 function Get-Maps([int] $ProcessId) {

@@ -24,6 +24,7 @@ public class IdMapValidatorTests
     [Theory]
     [InlineData("0 1000 1")]
     [InlineData("0 0 4294967295")]                      // the initial namespace's map
+    [InlineData("0 0 4294967295\n")]                    // the same, as the kernel prints it: its range ends at 4294967294
     [InlineData("4294967294 4294967294 1")]             // the highest id
     [InlineData("0 100000 1000\n1000 0 1\n1001 101000 1000")]
     [InlineData("0 1000 10\n10 1010 10")]              // adjacent ranges touch, they do not overlap
@@ -51,12 +52,8 @@ public class IdMapValidatorTests
     [InlineData("4294967290 0 10", "inside ids 4294967290..4294967299 go past 4294967294")]
     [InlineData("0 4294967290 10", "outside ids 4294967290..4294967299 go past 4294967294")]
     [InlineData("1 0 4294967295", "inside ids 1..4294967295")]
-    [InlineData("0 0 4294967295\n", null)]
-    public void Refuses_ranges_that_wrap(string text, string? message)
-    {
-        if (message is null) { Assert.True(Check(text).IsValid); return; }
+    public void Refuses_ranges_that_wrap(string text, string message) =>
         Assert.Contains(message, Single(text, IdMapProblemKind.RangeWraps).Message);
-    }
 
     [Fact]
     public void Refuses_an_inside_overlap_naming_both_entries()
