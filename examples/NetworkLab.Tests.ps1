@@ -49,7 +49,7 @@ AfterAll {
     }
 }
 
-Describe 'Network lab' -Skip:(-not $isRoot) {
+Describe 'Network lab' -Skip:(-not $isRoot) -Tag 'SkipBecause: needs root to name net namespaces' {
     It 'gives each node its own network stack' {
         $Lab.A.HolderPid | Should -Not -ShareNamespace Net -With $Lab.B.HolderPid
         $Lab.A.HolderPid | Should -Not -ShareNamespace Net -With $PID

@@ -8,7 +8,7 @@ BeforeAll {
     $script:Prefix = 'nsps-e-' + [guid]::NewGuid().ToString('n').Substring(0, 6)
 }
 
-Describe 'Enter-Namespace' -Skip:(-not $IsRoot) {
+Describe 'Enter-Namespace' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
     BeforeAll {
         $script:Set = New-Namespace -Type Net, Uts, Ipc, Pid, Mount -Hostname nsps-inside -MountProc
     }
@@ -247,7 +247,7 @@ Describe 'Enter-Namespace' -Skip:(-not $IsRoot) {
     }
 }
 
-Describe 'Enter-Namespace as a plain user' -Skip:(-not $IsRoot) {
+Describe 'Enter-Namespace as a plain user' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root to run a plain user with setpriv' {
     BeforeAll {
         $script:Sandbox = New-UserSandbox
         $script:RootSet = New-Namespace -Type Uts, Net -Hostname root-only

@@ -302,7 +302,7 @@ Describe 'nsps-launcher' {
         }
     }
 
-    Context 'under AddressSanitizer and UndefinedBehaviorSanitizer' -Skip:(-not $IsRoot) {
+    Context 'under AddressSanitizer and UndefinedBehaviorSanitizer' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         BeforeAll {
             $script:Asan = Join-Path $Work 'asan/nsps-launcher'
             New-Item -ItemType Directory (Split-Path $Asan) | Out-Null
@@ -524,7 +524,7 @@ Describe 'nsps-launcher' {
         }
     }
 
-    Context 'descriptors and privileges' -Skip:(-not $IsRoot) {
+    Context 'descriptors and privileges' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root to run a plain user with setpriv' {
         BeforeAll {
             # The test driver: a stand-in for the module that can run as another user (src/launcher/fuzz/drive_launcher.c).
             $script:Drive = Join-Path $Work 'drive_launcher'

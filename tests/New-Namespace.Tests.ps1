@@ -33,7 +33,7 @@ AfterAll {
 }
 
 Describe 'New-Namespace' {
-    Context 'the demos, as root' -Skip:(-not $IsRoot) {
+    Context 'the demos, as root' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         It 'PID: a new pid namespace with a fresh /proc, where the holder is PID 1 and nothing of the host is seen' {
             $set = New-Namespace -Type Pid -MountProc
             try {
@@ -143,7 +143,7 @@ Describe 'New-Namespace' {
         }
     }
 
-    Context 'the demos, as a plain user' -Skip:(-not $IsRoot) {
+    Context 'the demos, as a plain user' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root to run a plain user with setpriv' {
         BeforeAll {
             $script:Sandbox = New-UserSandbox
         }
@@ -232,7 +232,7 @@ Describe 'New-Namespace' {
         }
     }
 
-    Context 'named sets, as root' -Skip:(-not $IsRoot) {
+    Context 'named sets, as root' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         It 'a named net namespace is seen by ip netns and nsenter, and found again by name' {
             $name = "$Prefix-net"
             $set = New-Namespace -Type Net, Uts -Name $name -Hostname $name
@@ -294,7 +294,7 @@ Describe 'New-Namespace' {
         }
     }
 
-    Context 'unnamed sets die with their session' -Skip:(-not $IsRoot) {
+    Context 'unnamed sets die with their session' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         It 'a killed pwsh leaves no unnamed holder behind' {
             $cmd = @(Get-PwshCommand)
             $child = Start-Background $cmd[0] (@($cmd | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command',
@@ -336,7 +336,7 @@ Describe 'New-Namespace' {
             $err[0].FullyQualifiedErrorId | Should -BeLike 'NsPS.ConflictingParameters*'
         }
 
-        It 'reports ENOSPC from max_cgroup_namespaces with the limit named, and leaves no holder' -Skip:(-not $IsRoot) {
+        It 'reports ENOSPC from max_cgroup_namespaces with the limit named, and leaves no holder' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
             # The limits count per user namespace: lower one in a user namespace of its own, and run pwsh there.
             $cmd = @(Get-PwshCommand)
             $script = "Import-Module '$ModuleManifest'; New-Namespace -Type Net,Cgroup -ErrorAction SilentlyContinue -ErrorVariable e | Out-Null; " +
@@ -362,7 +362,7 @@ Describe 'New-Namespace' {
 }
 
 Describe 'Remove-Namespace' {
-    It 'removes a whole set, once, from any of its namespaces' -Skip:(-not $IsRoot) {
+    It 'removes a whole set, once, from any of its namespaces' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         $set = New-Namespace -Type Net, Uts, Pid
         $h = $set[0].HolderPid
         $set | Remove-Namespace
@@ -370,7 +370,7 @@ Describe 'Remove-Namespace' {
         (lsns -J | ConvertFrom-Json).namespaces.ns | Should -Not -Contain $set[0].Id
     }
 
-    It 'reports a removed set as NsPS.NamespaceNotFound' -Skip:(-not $IsRoot) {
+    It 'reports a removed set as NsPS.NamespaceNotFound' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         $set = New-Namespace -Type Net
         $set | Remove-Namespace
         $err = $null
@@ -388,7 +388,7 @@ Describe 'Remove-Namespace' {
         $err[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
     }
 
-    It 'deletes an ip netns name as ip netns delete does' -Skip:(-not $IsRoot) {
+    It 'deletes an ip netns name as ip netns delete does' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         $name = "$Prefix-ipdel"
         ip netns add $name
         Remove-Namespace -Name $name
@@ -396,7 +396,7 @@ Describe 'Remove-Namespace' {
         Get-Trace 0 $name | Should -BeNullOrEmpty
     }
 
-    It 'cleans up a named set whose holder was killed' -Skip:(-not $IsRoot) {
+    It 'cleans up a named set whose holder was killed' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         $name = "$Prefix-killed"
         $set = New-Namespace -Type Net, Uts -Name $name
         $h = $set[0].HolderPid
@@ -410,7 +410,7 @@ Describe 'Remove-Namespace' {
         Get-Trace $h $name | Should -BeNullOrEmpty
     }
 
-    It '-WhatIf removes nothing' -Skip:(-not $IsRoot) {
+    It '-WhatIf removes nothing' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         $set = New-Namespace -Type Net
         try {
             $set | Remove-Namespace -WhatIf

@@ -13,7 +13,7 @@ BeforeAll {
     function Get-Threads { @(Get-ChildItem /proc/self/task).Count }
 }
 
-Describe 'Leaks' -Skip:(-not $IsRoot) {
+Describe 'Leaks' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
     It '<Cycles> cycles of New (named and unnamed), Enter (-FilePath and -ScriptBlock) and Remove leave nothing behind' {
         # One cycle first, so that the runtime has opened what it keeps open anyway.
         $warm = New-Namespace -Type Net, Uts, Pid -Name "$Prefix-warm"
@@ -43,7 +43,7 @@ Describe 'Leaks' -Skip:(-not $IsRoot) {
     }
 }
 
-Describe 'Faults' -Skip:(-not $IsRoot) {
+Describe 'Faults' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
     It 'a holder killed with SIGKILL: the objects report it gone, Remove cleans up what is left' {
         $name = "$Prefix-killed"
         $set = New-Namespace -Type Net, Uts, Pid -Name $name
@@ -131,7 +131,7 @@ Describe 'Faults' -Skip:(-not $IsRoot) {
     }
 }
 
-Describe 'Concurrency' -Skip:(-not $IsRoot) {
+Describe 'Concurrency' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
     It '8 runspaces x <Cycles> New/Enter/Remove cycles on distinct names all succeed' {
         $before = Get-SystemTrace
         $results = 1..8 | ForEach-Object -ThrottleLimit 8 -Parallel {
@@ -165,7 +165,7 @@ Describe 'Concurrency' -Skip:(-not $IsRoot) {
     }
 }
 
-Describe 'Security boundaries' -Skip:(-not $IsRoot) {
+Describe 'Security boundaries' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
     BeforeAll {
         $script:Sandbox = New-UserSandbox
         $script:RootName = "$Prefix-root"
