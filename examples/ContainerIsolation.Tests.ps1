@@ -34,7 +34,7 @@ BeforeAll {
             'sh', '-c', 'hostname stand-in && exec sleep 600') { $start.ArgumentList.Add($argument) }
         $script:StandIn = [System.Diagnostics.Process]::Start($start)
         # The container's first process is the child of unshare (PID 1 inside).
-        $deadline = [DateTime]::UtcNow.AddSeconds(5)
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)   # a bound for a busy machine; it is ready in milliseconds
         do {
             Start-Sleep -Milliseconds 20
             $child = (Get-Content "/proc/$($StandIn.Id)/task/$($StandIn.Id)/children" -ErrorAction Ignore) -split ' ' | Where-Object { $_ } | Select-Object -First 1
@@ -46,7 +46,7 @@ BeforeAll {
 }
 
 AfterAll {
-    if ($StandIn -and -not $StandIn.HasExited) { $StandIn.Kill($true); $StandIn.WaitForExit(5000) | Out-Null }
+    if ($StandIn -and -not $StandIn.HasExited) { $StandIn.Kill($true); $StandIn.WaitForExit(60000) | Out-Null }
 }
 
 Describe 'Container isolation' {

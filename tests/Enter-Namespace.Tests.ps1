@@ -108,8 +108,12 @@ Describe 'Enter-Namespace' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
 
     Context '-FilePath runs a program' {
         It 'streams standard output line by line as it comes' {
-            $times = $Set | Enter-Namespace -FilePath sh -ArgumentList '-c', 'echo one; sleep 1; echo two' | ForEach-Object { [DateTime]::UtcNow }
-            ($times[1] - $times[0]).TotalMilliseconds | Should -BeGreaterThan 700
+            # The program writes its second line only once the first has come out of the pipeline here.
+            $flag = "/tmp/nsps-stream-$([guid]::NewGuid().ToString('n'))"
+            $script = "echo one; i=0; while [ ! -e $flag ] && [ `$i -lt 600 ]; do sleep 0.1; i=`$((i+1)); done; [ -e $flag ] && echo two"
+            $lines = $Set | Enter-Namespace -FilePath sh -ArgumentList '-c', $script | ForEach-Object { if ($_ -eq 'one') { New-Item $flag | Out-Null }; $_ }
+            Remove-Item $flag -ErrorAction Ignore
+            $lines | Should -Be @('one', 'two')
         }
 
         It 'writes standard error to the error stream and sets $LASTEXITCODE; -PassThru gives the result' {
@@ -218,12 +222,12 @@ Describe 'Enter-Namespace' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
             $ps = [PowerShell]::Create()
             $null = $ps.AddScript("Import-Module '$ModuleManifest'; Enter-Namespace -ProcessId $($Set[0].HolderPid) -Type Uts -FilePath sh -ArgumentList '-c','sleep 1000 & exec sleep 1001'")
             $async = $ps.BeginInvoke()
-            Wait-Until { @(pgrep -f 'sleep 100[01]').Count -ge 2 } -TimeoutMs 10000 | Out-Null
+            Wait-Until { @(pgrep -f 'sleep 100[01]').Count -ge 2 } | Out-Null
             $ps.Stop()
             try { $ps.EndInvoke($async) } catch [System.Management.Automation.PipelineStoppedException] { }
             catch [System.Management.Automation.MethodInvocationException] { }
             $ps.Dispose()
-            Wait-Until { @(pgrep -f 'sleep 100[01]').Count -eq 0 } -TimeoutMs 5000 | Should -BeTrue
+            Wait-Until { @(pgrep -f 'sleep 100[01]').Count -eq 0 } | Should -BeTrue
             @(Get-Process nsps-launcher -ErrorAction Ignore).Count | Should -Be 0
         }
     }

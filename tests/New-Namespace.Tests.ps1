@@ -18,7 +18,7 @@ BeforeAll {
         )
     }
 
-    function Wait-Gone([int] $ProcessId, [int] $TimeoutMs = 5000) {
+    function Wait-Gone([int] $ProcessId, [int] $TimeoutMs = $PatienceMs) {
         $sw = [Diagnostics.Stopwatch]::StartNew()
         while ((Test-Path "/proc/$ProcessId") -and $sw.ElapsedMilliseconds -lt $TimeoutMs) { Start-Sleep -Milliseconds 20 }
         -not (Test-Path "/proc/$ProcessId")

@@ -73,11 +73,11 @@ Describe 'Faults' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         [void][Tmds.Linux.LibC]::close($pair.Item2)
         try {
             [NsPS.Native.ProcessControl]::Send($pair.Item1, "mode=create`ntypes=user,net,uts,pid`nwaitmap=1`n")
-            $report = [NsPS.Native.ProcessControl]::Receive($pair.Item1, 5000, $null) | ConvertFrom-Json
+            $report = [NsPS.Native.ProcessControl]::Receive($pair.Item1, $PatienceMs, $null) | ConvertFrom-Json
             $report.event | Should -Be 'userns'
             kill -KILL $launcher
             [NsPS.Native.ProcessControl]::Wait($launcher, $true) | Out-Null
-            [NsPS.Native.ProcessControl]::Receive($pair.Item1, 5000, $null) | Should -BeNullOrEmpty
+            [NsPS.Native.ProcessControl]::Receive($pair.Item1, $PatienceMs, $null) | Should -BeNullOrEmpty
         }
         finally { [void][Tmds.Linux.LibC]::close($pair.Item1) }
         Compare-SystemTrace $before (Get-SystemTrace) -Ignore Fds | Should -BeNullOrEmpty
@@ -89,7 +89,7 @@ Describe 'Faults' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
             $ps = [PowerShell]::Create()
             $null = $ps.AddScript("Import-Module '$ModuleManifest'; Enter-Namespace -ProcessId $($set.HolderPid) -Type Uts -FilePath sleep -ArgumentList 1002 -ErrorVariable e -ErrorAction SilentlyContinue; `$e")
             $async = $ps.BeginInvoke()
-            Wait-Until { pgrep -x -f 'sleep 1002' } -TimeoutMs 10000 | Out-Null
+            Wait-Until { pgrep -x -f 'sleep 1002' } | Out-Null
             # The launcher is the program's parent.
             $launcher = [int](ps -o ppid= -p (pgrep -x -f 'sleep 1002')).Trim()
             (Get-Content "/proc/$launcher/comm") | Should -Be 'nsps-launcher'
@@ -97,7 +97,7 @@ Describe 'Faults' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
             $errors = $ps.EndInvoke($async)
             $ps.Dispose()
             $errors[0].FullyQualifiedErrorId | Should -BeLike 'NsPS.LauncherDied*'
-            Wait-Until { -not (pgrep -x -f 'sleep 1002') } -TimeoutMs 5000 | Should -BeTrue
+            Wait-Until { -not (pgrep -x -f 'sleep 1002') } | Should -BeTrue
         }
         finally { $set | Remove-Namespace }
     }

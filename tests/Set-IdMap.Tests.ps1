@@ -366,7 +366,7 @@ function New-Holder {
     foreach ($a in '--user', 'sleep', '600') { $psi.ArgumentList.Add($a) }
     $p = [Diagnostics.Process]::Start($psi)
     $sw = [Diagnostics.Stopwatch]::StartNew()
-    while ((Get-Content "/proc/$($p.Id)/comm" -ErrorAction Ignore) -ne 'sleep' -and $sw.ElapsedMilliseconds -lt 5000) { Start-Sleep -Milliseconds 10 }
+    while ((Get-Content "/proc/$($p.Id)/comm" -ErrorAction Ignore) -ne 'sleep' -and $sw.ElapsedMilliseconds -lt 60000) { Start-Sleep -Milliseconds 10 }
     $p
 }
 function Get-Maps([int] $ProcessId) {

@@ -21,8 +21,12 @@ function Start-Background([string] $FilePath, [string[]] $ArgumentList, [switch]
     [System.Diagnostics.Process]::Start($psi)
 }
 
+# How long a wait for a condition may take before the test fails. Only a bound for what never
+# happens: on a busy machine (every core taken) starting a pwsh alone can take several seconds.
+$script:PatienceMs = 60000
+
 # Waits until a condition holds (namespaces appear shortly after the process starts).
-function Wait-Until([scriptblock] $Condition, [int] $TimeoutMs = 5000) {
+function Wait-Until([scriptblock] $Condition, [int] $TimeoutMs = $PatienceMs) {
     $sw = [System.Diagnostics.Stopwatch]::StartNew()
     while ($sw.ElapsedMilliseconds -lt $TimeoutMs) {
         if (& $Condition) { return $true }
@@ -43,7 +47,7 @@ function Get-ChildPid([int] $ProcessId) {
 
 function Stop-Tree([System.Diagnostics.Process[]] $Process) {
     foreach ($p in $Process) {
-        if ($p -and -not $p.HasExited) { $p.Kill($true); $p.WaitForExit(5000) | Out-Null }
+        if ($p -and -not $p.HasExited) { $p.Kill($true); $p.WaitForExit($PatienceMs) | Out-Null }
     }
 }
 
