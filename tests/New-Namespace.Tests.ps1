@@ -219,16 +219,21 @@ Describe 'New-Namespace' {
         }
 
         It 'a named rootless set is kept by its holder and recorded in the user''s state folder' {
-            $holder = Invoke-AsUser $Sandbox { (New-Namespace -Type Net -Name mine)[0].HolderPid }
+            # Only the holder's pid comes back (a failed New-Namespace shows here with its message), and the
+            # holder runs once the session that made it has ended (a zombie would still be in /proc).
+            $made = @(Invoke-AsUser $Sandbox { (New-Namespace -Type Net -Name mine)[0].HolderPid })
+            $made | Should -HaveCount 1 -Because "New-Namespace returned: $made"
+            $holder = $made[0]
+            $holder | Should -BeOfType [int] -Because "New-Namespace returned: $made"
             try {
-                Test-Path "/proc/$holder" | Should -BeTrue
+                Test-Running $holder | Should -BeTrue
                 (Get-Item /tmp/nsps-65534/mine/state.json).UnixFileMode.ToString() | Should -Be 'UserWrite, UserRead'
                 $again = Invoke-AsUser $Sandbox { Get-Namespace -Name mine | ForEach-Object { "$($_.Type) $($_.HolderPid)" } }
                 $again | Should -Be @("Net $holder", "User $holder")
                 Invoke-AsUser $Sandbox { Remove-Namespace -Name mine; Test-Path /tmp/nsps-65534/mine } | Should -BeFalse
                 Wait-Gone $holder | Should -BeTrue
             }
-            finally { if (Test-Path "/proc/$holder") { kill -KILL $holder } }
+            finally { if ((Get-Content "/proc/$holder/comm" -ErrorAction Ignore) -eq 'nsps-holder') { kill -KILL $holder } }
         }
     }
 
@@ -257,7 +262,7 @@ Describe 'New-Namespace' {
             $made = Invoke-Pwsh "Import-Module '$ModuleManifest'; (New-Namespace -Type Net,Pid -Name $name).HolderPid[0]"
             $holder = [int]$made
             try {
-                Test-Path "/proc/$holder" | Should -BeTrue
+                Test-Running $holder | Should -BeTrue
                 $again = Invoke-Pwsh "Import-Module '$ModuleManifest'; Get-Namespace -Name $name | ForEach-Object { `"`$(`$_.Type) `$(`$_.HolderPid)`" }"
                 $again | Should -Be @("Net $holder", "Pid $holder")
                 Invoke-Pwsh "Import-Module '$ModuleManifest'; Remove-Namespace -Name $name; 'ok'" | Should -Be 'ok'
