@@ -149,7 +149,9 @@ Describe 'New-Namespace' {
         }
         AfterAll {
             if ($Sandbox) { Remove-Item $Sandbox -Recurse -Force }
-            Remove-Item /tmp/nsps-65534 -Recurse -Force -ErrorAction Ignore
+            # Only this run's sets: the user's folder is shared with every other run on the machine.
+            Get-ChildItem /tmp/nsps-65534 -Filter "$Prefix*" -ErrorAction Ignore | Remove-Item -Recurse -Force
+            if (-not (Get-ChildItem /tmp/nsps-65534 -Force -ErrorAction Ignore)) { Remove-Item /tmp/nsps-65534 -Force -ErrorAction Ignore }
         }
 
         It 'User: -MapRootUser gives uid 0 inside, and privileges over the host are still refused' {
@@ -219,18 +221,22 @@ Describe 'New-Namespace' {
         }
 
         It 'a named rootless set is kept by its holder and recorded in the user''s state folder' {
-            # Only the holder's pid comes back (a failed New-Namespace shows here with its message), and the
-            # holder runs once the session that made it has ended (a zombie would still be in /proc).
-            $made = @(Invoke-AsUser $Sandbox { (New-Namespace -Type Net -Name mine)[0].HolderPid })
+            # A name of this run's own: names are the user's, machine-wide, and another run's Remove-Namespace
+            # of the same name would take this set away. Only the holder's pid comes back (a failed
+            # New-Namespace shows here with its message), and the holder runs once the session that made it
+            # has ended (a zombie would still be in /proc).
+            $name = "$Prefix-mine"
+            $named = "`$name = '$name'"
+            $made = @(Invoke-AsUser $Sandbox { (New-Namespace -Type Net -Name $name)[0].HolderPid } -Prelude $named)
             $made | Should -HaveCount 1 -Because "New-Namespace returned: $made"
             $holder = $made[0]
             $holder | Should -BeOfType [int] -Because "New-Namespace returned: $made"
             try {
                 Test-Running $holder | Should -BeTrue
-                (Get-Item /tmp/nsps-65534/mine/state.json).UnixFileMode.ToString() | Should -Be 'UserWrite, UserRead'
-                $again = Invoke-AsUser $Sandbox { Get-Namespace -Name mine | ForEach-Object { "$($_.Type) $($_.HolderPid)" } }
+                (Get-Item /tmp/nsps-65534/$name/state.json).UnixFileMode.ToString() | Should -Be 'UserWrite, UserRead'
+                $again = Invoke-AsUser $Sandbox { Get-Namespace -Name $name | ForEach-Object { "$($_.Type) $($_.HolderPid)" } } -Prelude $named
                 $again | Should -Be @("Net $holder", "User $holder")
-                Invoke-AsUser $Sandbox { Remove-Namespace -Name mine; Test-Path /tmp/nsps-65534/mine } | Should -BeFalse
+                Invoke-AsUser $Sandbox { Remove-Namespace -Name $name; Test-Path /tmp/nsps-65534/$name } -Prelude $named | Should -BeFalse
                 Wait-Gone $holder | Should -BeTrue
             }
             finally { if ((Get-Content "/proc/$holder/comm" -ErrorAction Ignore) -eq 'nsps-holder') { kill -KILL $holder } }
