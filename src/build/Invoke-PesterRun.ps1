@@ -51,6 +51,7 @@ $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContai
     Skipped = @($result.Skipped | ForEach-Object {
             [pscustomobject]@{ Name = "$(Split-Path $_.Block.BlockContainer.Item -Leaf): $($_.ExpandedPath)"; Reason = Get-SkipReason $_ }
         })
-    Idle    = @($result.Containers | Where-Object { $_.PassedCount + $_.FailedCount -eq 0 } | ForEach-Object { "$($_.Item)" })
+    # Files that ran no test (a file that failed to run is counted as failed above already).
+    Idle    = @($result.Containers | Where-Object { $_.Result -ne 'Failed' -and $_.PassedCount + $_.FailedCount -eq 0 } | ForEach-Object { "$($_.Item)" })
 } | ConvertTo-Json -Depth 3 | Set-Content -Path $SummaryPath
 exit ([int]($failed -gt 0))
