@@ -3,8 +3,10 @@
     Builds, tests and benchmarks the NsPS module.
 .DESCRIPTION
     Build (default): compiles the module and the launcher into out/NsPS, a complete module folder.
-    Test:  builds, then runs the xunit tests and the Pester tests against the built module, and ends
-           with one line "N passed, N failed" counting both.
+    Test:  builds, then runs the xunit tests and the Pester tests against the built module, lists every
+           skipped test with the reason it names, and ends with one line "N passed, N failed, N skipped"
+           counting both. With $env:CI = 'true' a skip that names no reason, and a Pester file that runs
+           no test, count as failed.
     Bench: builds, then runs the benchmarks against the real tools (lsns, ip netns, unshare, nsenter).
     Soak:  builds, then runs the reliability suite with 500 cycles instead of 50.
     A failing step stops the script with a non-zero exit code.
@@ -103,13 +105,19 @@ function Invoke-Tests {
     dotnet test (Join-Path $root 'tests/NsPS.Tests/NsPS.Tests.csproj') -c $Configuration -nologo `
         --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' | Out-Host
     $xunitExit = $LASTEXITCODE
-    $xPassed = 0; $xFailed = 0
+    $xunit = [pscustomobject]@{ Name = 'xunit'; Passed = 0; Failed = 0; Skipped = @(); Idle = @() }
     if (Test-Path $trx) {
-        $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
-        $xPassed = [int]$counters.passed
-        $xFailed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout
+        $run = ([xml](Get-Content -Raw $trx)).TestRun
+        $counters = $run.ResultSummary.Counters
+        $xunit.Passed = [int]$counters.passed
+        $xunit.Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout
+        # [Fact(Skip = "reason")]: the trx keeps the reason as the result's message (its counters miss skips).
+        $xunit.Skipped = @($run.Results.UnitTestResult | Where-Object outcome -eq 'NotExecuted' | ForEach-Object {
+                $reason = $_.SelectSingleNode('*[local-name()="Output"]/*[local-name()="ErrorInfo"]/*[local-name()="Message"]')
+                [pscustomobject]@{ Name = $_.testName; Reason = if ($reason) { $reason.InnerText.Trim() } else { '' } }
+            })
     }
-    if ($xunitExit -and -not $xFailed) { $xFailed = 1 }   # the run itself failed (build error)
+    if ($xunitExit -and -not $xunit.Failed) { $xunit.Failed = 1 }   # the run itself failed (build error)
 
     # Pester: the built module against the real kernel, in a fresh pwsh.
     $pester = Get-PesterModulePath
@@ -120,16 +128,37 @@ function Invoke-Tests {
     Invoke-Pwsh -File (Join-Path $root 'src/build/Invoke-PesterRun.ps1') `
         -PesterPath $pester -TestPath ($paths -join ",") -SummaryPath $summary -ResultPath (Join-Path $results 'pester.xml')
     # No summary, or a run that found no test, counts as a failure.
-    $pPassed = 0; $pFailed = 1
+    $pesterRun = [pscustomobject]@{ Name = 'Pester'; Passed = 0; Failed = 1; Skipped = @(); Idle = @() }
     if (Test-Path $summary) {
         $s = Get-Content -Raw $summary | ConvertFrom-Json
-        if ($null -ne $s.Passed -and ([int]$s.Passed + [int]$s.Failed) -gt 0) { $pPassed = [int]$s.Passed; $pFailed = [int]$s.Failed }
+        if ($null -ne $s.Passed -and ([int]$s.Passed + [int]$s.Failed + @($s.Skipped).Count) -gt 0) {
+            $pesterRun.Passed = [int]$s.Passed; $pesterRun.Failed = [int]$s.Failed
+            $pesterRun.Skipped = @($s.Skipped); $pesterRun.Idle = @($s.Idle)
+        }
     }
 
-    Write-Host "xunit: $xPassed passed, $xFailed failed"
-    Write-Host "Pester: $pPassed passed, $pFailed failed"
-    Write-Host "$($xPassed + $pPassed) passed, $($xFailed + $pFailed) failed"
-    if ($xFailed + $pFailed -gt 0 -or ($xPassed + $pPassed) -eq 0) { exit 1 }
+    # What did not run is always listed, with the reason its test names. Under CI (root, no terminal)
+    # a skip that names no reason, and a Pester file that ran no test, count as failed.
+    $ci = $env:CI -eq 'true'
+    foreach ($part in $xunit, $pesterRun) {
+        foreach ($t in $part.Skipped) {
+            $why = if ($t.Reason) { $t.Reason } else { "no reason named$(if ($ci) { ': failed under CI' })" }
+            Write-Host "skipped ($($part.Name)): $($t.Name) -- $why" -ForegroundColor Yellow
+        }
+        foreach ($file in $part.Idle) {
+            Write-Host "ran no test ($($part.Name)): $file$(if ($ci) { ' -- failed under CI' })" -ForegroundColor Yellow
+        }
+        if ($ci) {
+            $unexplained = @($part.Skipped | Where-Object { -not $_.Reason })
+            $part.Failed += $unexplained.Count + $part.Idle.Count
+            $part.Skipped = @($part.Skipped | Where-Object { $_.Reason })
+        }
+        Write-Host "$($part.Name): $($part.Passed) passed, $($part.Failed) failed, $($part.Skipped.Count) skipped"
+    }
+    $passed = $xunit.Passed + $pesterRun.Passed
+    $failed = $xunit.Failed + $pesterRun.Failed
+    Write-Host "$passed passed, $failed failed, $($xunit.Skipped.Count + $pesterRun.Skipped.Count) skipped"
+    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
 }
 
 switch ($Task) {

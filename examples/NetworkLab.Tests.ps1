@@ -39,7 +39,7 @@ BeforeAll {
     # the address was reached, although nothing listens there. Needs nothing but bash inside.
     function Test-Reach([string] $Node, [string] $Address) {
         $probe = "exec 3<>/dev/tcp/$Address/9"
-        (ip netns exec $Node timeout 3 bash -c $probe 2>&1) -join "`n"
+        (ip netns exec $Node timeout 30 bash -c $probe 2>&1) -join "`n"
     }
 }
 
@@ -49,7 +49,7 @@ AfterAll {
     }
 }
 
-Describe 'Network lab' -Skip:(-not $isRoot) {
+Describe 'Network lab' -Skip:(-not $isRoot) -Tag 'SkipBecause: needs root to name net namespaces' {
     It 'gives each node its own network stack' {
         $Lab.A.HolderPid | Should -Not -ShareNamespace Net -With $Lab.B.HolderPid
         $Lab.A.HolderPid | Should -Not -ShareNamespace Net -With $PID

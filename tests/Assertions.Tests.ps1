@@ -45,6 +45,7 @@ Remove-Module NsPS
 `$r = Invoke-Pester -Path '$examples' -PassThru -Output None
 'passed:' + `$r.PassedCount
 'failed:' + (`$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount)
+'skipped:' + `$r.SkippedCount
 `$r.Failed | ForEach-Object { 'FAILED ' + `$_.ExpandedPath + ': ' + `$_.ErrorRecord }
 "@
     $split = [array]::IndexOf($out, '--- examples')
@@ -159,8 +160,9 @@ Describe 'Should -BeInNamespace' {
 }
 
 Describe 'The examples' {
-    It 'runs the example suites of examples/ and they all pass' {
+    It 'runs the example suites of examples/ and they all pass, none skipped' {
         $Child.Examples | Should -Contain 'failed:0' -Because ($Child.Examples -join "`n")
+        $Child.Examples | Should -Contain 'skipped:0' -Because ($Child.Examples -join "`n")
         [int](($Child.Examples | Where-Object { $_ -like 'passed:*' }) -replace 'passed:') | Should -BeGreaterOrEqual 16
     }
 

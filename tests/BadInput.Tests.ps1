@@ -47,7 +47,7 @@ AfterAll {
     if ($Taken) { Remove-Namespace -Name $Taken -ErrorAction Ignore }
 }
 
-Describe 'Bad input' -Skip:(-not $IsRoot) {
+Describe 'Bad input' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
     It '<Name>: <Id>, <Category>, nothing changed' -ForEach $Cases {
         $before = Get-SystemTrace
         # Every error, written or thrown: the block is made again here so that it runs with this preference.

@@ -8,7 +8,7 @@ BeforeAll {
     $script:Prefix = 'nsps-e-' + [guid]::NewGuid().ToString('n').Substring(0, 6)
 }
 
-Describe 'Enter-Namespace' -Skip:(-not $IsRoot) {
+Describe 'Enter-Namespace' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
     BeforeAll {
         $script:Set = New-Namespace -Type Net, Uts, Ipc, Pid, Mount -Hostname nsps-inside -MountProc
     }
@@ -127,10 +127,10 @@ Describe 'Enter-Namespace' -Skip:(-not $IsRoot) {
 
     Context '-FilePath runs a program' {
         It 'streams standard output line by line as it comes' {
-            # The program writes 'one', then waits (at most 20 s) for the caller to answer 'one' with a file: the
+            # The program writes 'one', then waits (at most 60 s) for the caller to answer 'one' with a file: the
             # file can only come while the program runs if 'one' arrived before the program ended.
             $marker = Join-Path ([IO.Path]::GetTempPath()) "$Prefix-streamed"
-            $wait = "echo one; i=0; while [ ! -e '$marker' ] && [ `$i -lt 2000 ]; do sleep 0.01; i=`$((i+1)); done; [ -e '$marker' ] && echo answered || echo 'not answered'"
+            $wait = "echo one; i=0; while [ ! -e '$marker' ] && [ `$i -lt 6000 ]; do sleep 0.01; i=`$((i+1)); done; [ -e '$marker' ] && echo answered || echo 'not answered'"
             try {
                 $out = $Set | Enter-Namespace -FilePath sh -ArgumentList '-c', $wait | ForEach-Object {
                     if ($_ -eq 'one') { New-Item -ItemType File $marker | Out-Null }
@@ -252,7 +252,7 @@ Describe 'Enter-Namespace' -Skip:(-not $IsRoot) {
             $ps = [PowerShell]::Create()
             $null = $ps.AddScript("Import-Module '$ModuleManifest'; Enter-Namespace -ProcessId $($Set[0].HolderPid) -Type Uts -FilePath sh -ArgumentList '-c','sleep 1000 & exec sleep 1001'")
             $async = $ps.BeginInvoke()
-            Wait-Until { @(pgrep -x -f 'sleep 100[01]').Count -ge 2 } -TimeoutMs 10000 | Out-Null
+            Wait-Until { @(pgrep -x -f 'sleep 100[01]').Count -ge 2 } | Out-Null
             # The launcher is the program's parent.
             $launcher = [int](ps -o ppid= -p (pgrep -x -f 'sleep 1001')).Trim()
             (Get-Content "/proc/$launcher/comm") | Should -Be 'nsps-launcher'
@@ -264,7 +264,7 @@ Describe 'Enter-Namespace' -Skip:(-not $IsRoot) {
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
             $ps.Streams.Error | Should -BeNullOrEmpty
             $ps.Dispose()
-            Wait-Until { @(pgrep -x -f 'sleep 100[01]').Count -eq 0 -and -not (Test-Path "/proc/$launcher") } -TimeoutMs 5000 | Should -BeTrue
+            Wait-Until { @(pgrep -x -f 'sleep 100[01]').Count -eq 0 -and -not (Test-Path "/proc/$launcher") } | Should -BeTrue
         }
     }
 
@@ -287,7 +287,7 @@ Describe 'Enter-Namespace' -Skip:(-not $IsRoot) {
     }
 }
 
-Describe 'Enter-Namespace as a plain user' -Skip:(-not $IsRoot) {
+Describe 'Enter-Namespace as a plain user' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root to run a plain user with setpriv' {
     BeforeAll {
         $script:Sandbox = New-UserSandbox
         $script:RootSet = New-Namespace -Type Uts, Net -Hostname root-only

@@ -368,7 +368,7 @@ Describe 'Get-Namespace' {
         }
     }
 
-    Context 'as a plain user' -Skip:(-not $IsRoot) {
+    Context 'as a plain user' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root to run a plain user with setpriv' {
         BeforeAll {
             $script:Sandbox = New-UserSandbox
         }

@@ -87,7 +87,7 @@ BeforeAll {
     }
 
     # The next report (parsed), or $null at end of file.
-    function Receive-Report($L, [int] $TimeoutMs = 10000) {
+    function Receive-Report($L, [int] $TimeoutMs = $PatienceMs) {
         $text = [NsPS.Native.ProcessControl]::Receive($L.Channel, $TimeoutMs, $null)
         if ($null -eq $text) { return $null }
         $r = $text | ConvertFrom-Json
@@ -111,7 +111,7 @@ BeforeAll {
     }
 
     # Waits (polling) for a child of this process to end and reaps it; $true if it ended in time.
-    function Wait-Child([int] $ProcessId, [int] $TimeoutMs = 5000) {
+    function Wait-Child([int] $ProcessId, [int] $TimeoutMs = $PatienceMs) {
         $sw = [Diagnostics.Stopwatch]::StartNew()
         while ($sw.ElapsedMilliseconds -lt $TimeoutMs) {
             try { if ($null -ne [NsPS.Native.ProcessControl]::Wait($ProcessId, $false)) { return $true } }
@@ -188,15 +188,15 @@ BeforeAll {
     }
 
     # The descriptors of a holder once it has settled: it closes its set-up socket after the
-    # launcher's acknowledgement, a moment after the launcher ended. Waits up to 2 s for the
-    # expected ones, then returns whatever it has.
+    # launcher's acknowledgement, a moment after the launcher ended. Waits for the expected ones
+    # (at most $PatienceMs), then returns whatever it has.
     function Get-SettledDescriptors([int] $ProcessId, [int[]] $Expected) {
         $sw = [Diagnostics.Stopwatch]::StartNew()
         do {
             $fds = Get-Descriptors $ProcessId
             if ((@($fds.Keys) -join ',') -eq ($Expected -join ',')) { break }
             Start-Sleep -Milliseconds 10
-        } while ($sw.ElapsedMilliseconds -lt 2000)
+        } while ($sw.ElapsedMilliseconds -lt $PatienceMs)
         , $fds
     }
 }
@@ -302,7 +302,7 @@ Describe 'nsps-launcher' {
         }
     }
 
-    Context 'under AddressSanitizer and UndefinedBehaviorSanitizer' -Skip:(-not $IsRoot) {
+    Context 'under AddressSanitizer and UndefinedBehaviorSanitizer' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         BeforeAll {
             $script:Asan = Join-Path $Work 'asan/nsps-launcher'
             New-Item -ItemType Directory (Split-Path $Asan) | Out-Null
@@ -405,8 +405,8 @@ Describe 'nsps-launcher' {
             $L.Status | Should -Be 0
             $h = $L.Holder
             Close-Channel $L
+            # Settled: it took the acknowledgement and closed its end of the channel, and holds on.
             (Get-SettledDescriptors $h 0, 1, 2, 4).Keys | Should -Be @(0, 1, 2, 4)
-            Start-Sleep -Milliseconds 100
             Test-Path "/proc/$h" | Should -BeTrue -Because 'a named holder outlives the channel'
             (Get-Content "/proc/$h/stat") | Should -Not -Match '^\d+ \(.*\) Z'
             [void][Tmds.Linux.LibC]::kill([Tmds.Linux.pid_t][int]$h, 15)
@@ -524,7 +524,7 @@ Describe 'nsps-launcher' {
         }
     }
 
-    Context 'descriptors and privileges' -Skip:(-not $IsRoot) {
+    Context 'descriptors and privileges' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root to run a plain user with setpriv' {
         BeforeAll {
             # The test driver: a stand-in for the module that can run as another user (src/launcher/fuzz/drive_launcher.c).
             $script:Drive = Join-Path $Work 'drive_launcher'
@@ -546,7 +546,7 @@ Describe 'nsps-launcher' {
 
             function Invoke-Drive([string[]] $Options, [string] $Request, [string] $Launcher = $Built, [string[]] $As = @()) {
                 $cmd = @(if ($As) { 'setpriv'; $As; '--'; $Drive } else { $Drive })
-                $r = Invoke-Tool $cmd[0] (@($cmd | Select-Object -Skip 1) + $Options + @($Launcher, $Request)) -TimeoutMs 20000
+                $r = Invoke-Tool $cmd[0] (@($cmd | Select-Object -Skip 1) + $Options + @($Launcher, $Request))
                 if ($r.ExitCode) { throw "drive_launcher failed ($($r.ExitCode)): $($r.Error)" }
                 $lines = @($r.Output -split "`n" | Where-Object { $_ })
                 $caller = @{}; $status = @{}
@@ -579,7 +579,7 @@ Describe 'nsps-launcher' {
                 foreach ($fd in $leaked) { [Tmds.Linux.LibC]::fcntl($fd, 2, 0) | Should -Be 0 }   # F_SETFD: no FD_CLOEXEC
                 $probe = Start-Launcher '' '/bin/sleep' -Argv 'sleep', '30'
                 try {
-                    Start-Sleep -Milliseconds 100
+                    Wait-Until { (Get-Content "/proc/$($probe.Pid)/comm" -ErrorAction Ignore) -eq 'sleep' } | Out-Null
                     foreach ($fd in $leaked) { (Get-Descriptors $probe.Pid).Keys | Should -Contain $fd -Because 'the caller really leaks it' }
                 }
                 finally {
@@ -722,7 +722,7 @@ Describe 'nsps-launcher' {
             if ($r.ExitCode) { throw "The fuzz harness did not build (libFuzzer comes with libclang-rt-14-dev): $($r.Error)" }
             # New inputs go to the scratch corpus (first folder); the seeds in the repository are only read.
             $r = Invoke-Tool $fuzzer "-dict=$(Join-Path $FuzzSrc 'request.dict')", '-max_total_time=20', '-runs=5000000', '-max_len=8192',
-                '-timeout=10', '-rss_limit_mb=2048', '-print_final_stats=1', "-artifact_prefix=$dir/artifacts/", "$dir/corpus", (Join-Path $FuzzSrc 'corpus') -TimeoutMs 60000
+                '-timeout=10', '-rss_limit_mb=2048', '-print_final_stats=1', "-artifact_prefix=$dir/artifacts/", "$dir/corpus", (Join-Path $FuzzSrc 'corpus')
             $r.Error | Should -Match 'Done \d+ runs'
             $r.Error | Should -Not -Match 'ERROR: |runtime error|deadly signal'
             @(Get-ChildItem "$dir/artifacts") | Should -BeNullOrEmpty

@@ -18,7 +18,7 @@ BeforeAll {
         )
     }
 
-    function Wait-Gone([int] $ProcessId, [int] $TimeoutMs = 5000) {
+    function Wait-Gone([int] $ProcessId, [int] $TimeoutMs = $PatienceMs) {
         $sw = [Diagnostics.Stopwatch]::StartNew()
         while ((Test-Path "/proc/$ProcessId") -and $sw.ElapsedMilliseconds -lt $TimeoutMs) { Start-Sleep -Milliseconds 20 }
         -not (Test-Path "/proc/$ProcessId")
@@ -33,7 +33,7 @@ AfterAll {
 }
 
 Describe 'New-Namespace' {
-    Context 'the demos, as root' -Skip:(-not $IsRoot) {
+    Context 'the demos, as root' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         It 'PID: a new pid namespace with a fresh /proc, where the holder is PID 1 and nothing of the host is seen' {
             $hostProc = Get-Content /proc/self/mountinfo | Where-Object { ($_ -split ' ')[4] -eq '/proc' }
             $hostInit = Get-Content /proc/1/comm
@@ -149,13 +149,15 @@ Describe 'New-Namespace' {
         }
     }
 
-    Context 'the demos, as a plain user' -Skip:(-not $IsRoot) {
+    Context 'the demos, as a plain user' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root to run a plain user with setpriv' {
         BeforeAll {
             $script:Sandbox = New-UserSandbox
         }
         AfterAll {
             if ($Sandbox) { Remove-Item $Sandbox -Recurse -Force }
-            Remove-Item /tmp/nsps-65534 -Recurse -Force -ErrorAction Ignore
+            # Only this run's sets: the user's folder is shared with every other run on the machine.
+            Get-ChildItem /tmp/nsps-65534 -Filter "$Prefix*" -ErrorAction Ignore | Remove-Item -Recurse -Force
+            if (-not (Get-ChildItem /tmp/nsps-65534 -Force -ErrorAction Ignore)) { Remove-Item /tmp/nsps-65534 -Force -ErrorAction Ignore }
         }
 
         It 'User: -MapRootUser gives uid 0 inside, and privileges over the host are still refused' {
@@ -225,20 +227,29 @@ Describe 'New-Namespace' {
         }
 
         It 'a named rootless set is kept by its holder and recorded in the user''s state folder' {
-            $holder = Invoke-AsUser $Sandbox { (New-Namespace -Type Net -Name mine)[0].HolderPid }
+            # A name of this run's own: names are the user's, machine-wide, and another run's Remove-Namespace
+            # of the same name would take this set away. Only the holder's pid comes back (a failed
+            # New-Namespace shows here with its message), and the holder runs once the session that made it
+            # has ended (a zombie would still be in /proc).
+            $name = "$Prefix-mine"
+            $named = "`$name = '$name'"
+            $made = @(Invoke-AsUser $Sandbox { (New-Namespace -Type Net -Name $name)[0].HolderPid } -Prelude $named)
+            $made | Should -HaveCount 1 -Because "New-Namespace returned: $made"
+            $holder = $made[0]
+            $holder | Should -BeOfType [int] -Because "New-Namespace returned: $made"
             try {
-                Test-Path "/proc/$holder" | Should -BeTrue
-                (Get-Item /tmp/nsps-65534/mine/state.json).UnixFileMode.ToString() | Should -Be 'UserWrite, UserRead'
-                $again = Invoke-AsUser $Sandbox { Get-Namespace -Name mine | ForEach-Object { "$($_.Type) $($_.HolderPid)" } }
+                Test-Running $holder | Should -BeTrue
+                (Get-Item /tmp/nsps-65534/$name/state.json).UnixFileMode.ToString() | Should -Be 'UserWrite, UserRead'
+                $again = Invoke-AsUser $Sandbox { Get-Namespace -Name $name | ForEach-Object { "$($_.Type) $($_.HolderPid)" } } -Prelude $named
                 $again | Should -Be @("Net $holder", "User $holder")
-                Invoke-AsUser $Sandbox { Remove-Namespace -Name mine; Test-Path /tmp/nsps-65534/mine } | Should -BeFalse
+                Invoke-AsUser $Sandbox { Remove-Namespace -Name $name; Test-Path /tmp/nsps-65534/$name } -Prelude $named | Should -BeFalse
                 Wait-Gone $holder | Should -BeTrue
             }
-            finally { if (Test-Path "/proc/$holder") { kill -KILL $holder } }
+            finally { if ((Get-Content "/proc/$holder/comm" -ErrorAction Ignore) -eq 'nsps-holder') { kill -KILL $holder } }
         }
     }
 
-    Context 'named sets, as root' -Skip:(-not $IsRoot) {
+    Context 'named sets, as root' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         It 'a named net namespace is seen by ip netns and nsenter, and found again by name' {
             $name = "$Prefix-net"
             $set = New-Namespace -Type Net, Uts -Name $name -Hostname $name
@@ -263,7 +274,7 @@ Describe 'New-Namespace' {
             $made = Invoke-Pwsh "Import-Module '$ModuleManifest'; (New-Namespace -Type Net,Pid -Name $name).HolderPid[0]"
             $holder = [int]$made
             try {
-                Test-Path "/proc/$holder" | Should -BeTrue
+                Test-Running $holder | Should -BeTrue
                 $again = Invoke-Pwsh "Import-Module '$ModuleManifest'; Get-Namespace -Name $name | ForEach-Object { `"`$(`$_.Type) `$(`$_.HolderPid)`" }"
                 $again | Should -Be @("Net $holder", "Pid $holder")
                 Invoke-Pwsh "Import-Module '$ModuleManifest'; Remove-Namespace -Name $name; 'ok'" | Should -Be 'ok'
@@ -304,7 +315,7 @@ Describe 'New-Namespace' {
         }
     }
 
-    Context 'unnamed sets die with their session' -Skip:(-not $IsRoot) {
+    Context 'unnamed sets die with their session' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         It 'a killed pwsh leaves no unnamed holder behind' {
             $cmd = @(Get-PwshCommand)
             $child = Start-Background $cmd[0] (@($cmd | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command',
@@ -357,7 +368,7 @@ Describe 'New-Namespace' {
             $err[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
         }
 
-        It 'reports ENOSPC from max_cgroup_namespaces with the limit named, and leaves no holder' -Skip:(-not $IsRoot) {
+        It 'reports ENOSPC from max_cgroup_namespaces with the limit named, and leaves no holder' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
             # The limits count per user namespace: lower one in a user namespace of its own, and run pwsh there.
             $cmd = @(Get-PwshCommand)
             $script = "Import-Module '$ModuleManifest'; New-Namespace -Type Net,Cgroup -ErrorAction SilentlyContinue -ErrorVariable e | Out-Null; " +
@@ -383,7 +394,7 @@ Describe 'New-Namespace' {
 }
 
 Describe 'Remove-Namespace' {
-    It 'removes a whole set, once, from any of its namespaces' -Skip:(-not $IsRoot) {
+    It 'removes a whole set, once, from any of its namespaces' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         $set = New-Namespace -Type Net, Uts, Pid
         $h = $set[0].HolderPid
         $set | Remove-Namespace
@@ -391,7 +402,7 @@ Describe 'Remove-Namespace' {
         (lsns -J | ConvertFrom-Json).namespaces.ns | Should -Not -Contain $set[0].Id
     }
 
-    It 'reports a removed set as NsPS.NamespaceNotFound' -Skip:(-not $IsRoot) {
+    It 'reports a removed set as NsPS.NamespaceNotFound' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         $set = New-Namespace -Type Net
         $set | Remove-Namespace
         $err = $null
@@ -418,7 +429,7 @@ Describe 'Remove-Namespace' {
         Compare-SystemTrace $trace (Get-SystemTrace) -Ignore Fds | Should -BeNullOrEmpty
     }
 
-    It 'deletes an ip netns name as ip netns delete does' -Skip:(-not $IsRoot) {
+    It 'deletes an ip netns name as ip netns delete does' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         $name = "$Prefix-ipdel"
         ip netns add $name
         Remove-Namespace -Name $name
@@ -426,7 +437,7 @@ Describe 'Remove-Namespace' {
         Get-Trace 0 $name | Should -BeNullOrEmpty
     }
 
-    It 'cleans up a named set whose holder was killed' -Skip:(-not $IsRoot) {
+    It 'cleans up a named set whose holder was killed' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         $name = "$Prefix-killed"
         $set = New-Namespace -Type Net, Uts -Name $name
         $h = $set[0].HolderPid
@@ -440,7 +451,7 @@ Describe 'Remove-Namespace' {
         Get-Trace $h $name | Should -BeNullOrEmpty
     }
 
-    It '-WhatIf removes nothing' -Skip:(-not $IsRoot) {
+    It '-WhatIf removes nothing' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         $set = New-Namespace -Type Net
         try {
             $set | Remove-Namespace -WhatIf

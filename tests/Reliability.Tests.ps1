@@ -13,7 +13,7 @@ BeforeAll {
     function Get-Threads { @(Get-ChildItem /proc/self/task).Count }
 }
 
-Describe 'Leaks' -Skip:(-not $IsRoot) {
+Describe 'Leaks' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
     It '<Cycles> cycles of New (named and unnamed), Enter (-FilePath and -ScriptBlock) and Remove leave nothing behind' {
         # One cycle first, so that the runtime has opened what it keeps open anyway.
         $warm = New-Namespace -Type Net, Uts, Pid -Name "$Prefix-warm"
@@ -43,7 +43,7 @@ Describe 'Leaks' -Skip:(-not $IsRoot) {
     }
 }
 
-Describe 'Faults' -Skip:(-not $IsRoot) {
+Describe 'Faults' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
     It 'a holder killed with SIGKILL: the objects report it gone, Remove cleans up what is left' {
         $name = "$Prefix-killed"
         $set = New-Namespace -Type Net, Uts, Pid -Name $name
@@ -73,11 +73,11 @@ Describe 'Faults' -Skip:(-not $IsRoot) {
         [void][Tmds.Linux.LibC]::close($pair.Item2)
         try {
             [NsPS.Native.ProcessControl]::Send($pair.Item1, "mode=create`ntypes=user,net,uts,pid`nwaitmap=1`n")
-            $report = [NsPS.Native.ProcessControl]::Receive($pair.Item1, 5000, $null) | ConvertFrom-Json
+            $report = [NsPS.Native.ProcessControl]::Receive($pair.Item1, $PatienceMs, $null) | ConvertFrom-Json
             $report.event | Should -Be 'userns'
             kill -KILL $launcher
             [NsPS.Native.ProcessControl]::Wait($launcher, $true) | Out-Null
-            [NsPS.Native.ProcessControl]::Receive($pair.Item1, 5000, $null) | Should -BeNullOrEmpty
+            [NsPS.Native.ProcessControl]::Receive($pair.Item1, $PatienceMs, $null) | Should -BeNullOrEmpty
         }
         finally { [void][Tmds.Linux.LibC]::close($pair.Item1) }
         Compare-SystemTrace $before (Get-SystemTrace) -Ignore Fds | Should -BeNullOrEmpty
@@ -89,7 +89,7 @@ Describe 'Faults' -Skip:(-not $IsRoot) {
             $ps = [PowerShell]::Create()
             $null = $ps.AddScript("Import-Module '$ModuleManifest'; Enter-Namespace -ProcessId $($set.HolderPid) -Type Uts -FilePath sleep -ArgumentList 1002 -ErrorVariable e -ErrorAction SilentlyContinue; `$e")
             $async = $ps.BeginInvoke()
-            Wait-Until { pgrep -x -f 'sleep 1002' } -TimeoutMs 10000 | Out-Null
+            Wait-Until { pgrep -x -f 'sleep 1002' } | Out-Null
             # The launcher is the program's parent.
             $launcher = [int](ps -o ppid= -p (pgrep -x -f 'sleep 1002')).Trim()
             (Get-Content "/proc/$launcher/comm") | Should -Be 'nsps-launcher'
@@ -97,7 +97,7 @@ Describe 'Faults' -Skip:(-not $IsRoot) {
             $errors = $ps.EndInvoke($async)
             $ps.Dispose()
             $errors[0].FullyQualifiedErrorId | Should -BeLike 'NsPS.LauncherDied*'
-            Wait-Until { -not (pgrep -x -f 'sleep 1002') } -TimeoutMs 5000 | Should -BeTrue
+            Wait-Until { -not (pgrep -x -f 'sleep 1002') } | Should -BeTrue
         }
         finally { $set | Remove-Namespace }
     }
@@ -131,7 +131,7 @@ Describe 'Faults' -Skip:(-not $IsRoot) {
     }
 }
 
-Describe 'Concurrency' -Skip:(-not $IsRoot) {
+Describe 'Concurrency' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
     It '8 runspaces x <Cycles> New/Enter/Remove cycles on distinct names all succeed' {
         $before = Get-SystemTrace
         $results = 1..8 | ForEach-Object -ThrottleLimit 8 -Parallel {
@@ -165,7 +165,7 @@ Describe 'Concurrency' -Skip:(-not $IsRoot) {
     }
 }
 
-Describe 'Security boundaries' -Skip:(-not $IsRoot) {
+Describe 'Security boundaries' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
     BeforeAll {
         $script:Sandbox = New-UserSandbox
         $script:RootName = "$Prefix-root"

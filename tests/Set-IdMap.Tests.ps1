@@ -75,7 +75,7 @@ Describe 'NsPS.IdMap conversions in PowerShell' {
     }
 }
 
-Describe 'Set-IdMap as root' -Skip:(-not $IsRoot) {
+Describe 'Set-IdMap as root' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
     Context 'writes the maps' {
         It 'maps several ranges from outside, exactly as asked' {
             $p = New-Holder
@@ -160,7 +160,7 @@ Describe 'Set-IdMap as root' -Skip:(-not $IsRoot) {
             (Get-ProcText $p.Id setgroups).Trim() | Should -Be 'allow'
         }
 
-        It 'shows the helper command line when a helper would write the map' -Skip:(-not $HasHelpers) {
+        It 'shows the helper command line when a helper would write the map' -Skip:(-not $HasHelpers) -Tag 'SkipBecause: newuidmap and newgidmap are not installed (package uidmap)' {
             $p = New-Holder
             # newuidmap lets anyone map their own uid, so the plan passes the /etc/subuid check.
             $out = Invoke-ChildPwsh "Set-IdMap -ProcessId $($p.Id) -UidMap '0 0 1' -Helper Always -WhatIf"
@@ -290,7 +290,7 @@ Describe 'Set-IdMap as root' -Skip:(-not $IsRoot) {
             (Get-ProcText $p.Id uid_map).Trim() -split '\s+' | Should -Be @('0', '0', '1')
         }
 
-        It 'checks /etc/subuid before running newuidmap, also for root (-Helper Always)' -Skip:(-not $HasHelpers) {
+        It 'checks /etc/subuid before running newuidmap, also for root (-Helper Always)' -Skip:(-not $HasHelpers) -Tag 'SkipBecause: newuidmap and newgidmap are not installed (package uidmap)' {
             $p = New-Holder
             $err = $null
             Set-IdMap -ProcessId $p.Id -UidMap '0 0 1', '1 4000000000 10' -Helper Always -ErrorVariable err -ErrorAction SilentlyContinue
@@ -326,7 +326,7 @@ Describe 'Set-IdMap as root' -Skip:(-not $IsRoot) {
             (Get-ProcText $p.Id setgroups).Trim() | Should -Be 'allow'
         }
 
-        It 'names the missing subordinate ids of -MapSubordinateIds' -Skip:$RootHasSubordinateIds {
+        It 'names the missing subordinate ids of -MapSubordinateIds' -Skip:$RootHasSubordinateIds -Tag 'SkipBecause: root has subordinate ids in /etc/subuid or /etc/subgid here' {
             $p = New-Holder
             $err = $null
             Set-IdMap -ProcessId $p.Id -MapSubordinateIds -ErrorVariable err -ErrorAction SilentlyContinue
@@ -362,7 +362,7 @@ Describe 'Set-IdMap as root' -Skip:(-not $IsRoot) {
     }
 }
 
-Describe 'Set-IdMap as a plain user' -Skip:(-not $IsRoot) {
+Describe 'Set-IdMap as a plain user' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root to run a plain user with setpriv' {
     BeforeAll {
         # A system user of its own, with two subordinate ranges: one by name, one by numeric uid.
         $script:UserName = 'nsps-test-' + [guid]::NewGuid().ToString('n').Substring(0, 8)
@@ -386,7 +386,7 @@ function New-Holder {
     $p = [Diagnostics.Process]::Start($psi)
     $sw = [Diagnostics.Stopwatch]::StartNew()
     while ((Get-Content "/proc/$($p.Id)/comm" -ErrorAction Ignore) -ne 'sleep') {
-        if ($sw.ElapsedMilliseconds -gt 5000) { throw "unshare --user sleep (pid $($p.Id)) did not start in 5 s" }
+        if ($sw.ElapsedMilliseconds -gt 60000) { throw "unshare --user sleep (pid $($p.Id)) did not start in 60 s" }
         Start-Sleep -Milliseconds 10
     }
     $p
@@ -443,7 +443,7 @@ nsenter -t $h.Id -U --preserve-credentials id -u
         $r[-1] | Should -Be '0'
     }
 
-    It 'maps several ranges through newuidmap and newgidmap' -Skip:(-not $HasHelpers) {
+    It 'maps several ranges through newuidmap and newgidmap' -Skip:(-not $HasHelpers) -Tag 'SkipBecause: newuidmap and newgidmap are not installed (package uidmap)' {
         $r = Invoke-AsUser $Sandbox -Uid $Uid -Gid $Gid -KeepBoundingSet (New-UserScript @'
 Set-IdMap -ProcessId $h.Id -UidMap '0 @UID@ 1', '1 200000 1000', '1001 300000 500' -GidMap '0 @GID@ 1', '1 200000 1000' -Verbose 4>&1 | ForEach-Object { "$_" }
 Get-Maps $h.Id
@@ -458,7 +458,7 @@ Get-Maps $h.Id
         ($r | Where-Object { $_ -like 'Running /*newgidmap * 0 * 1 1 200000 1000 (writes /proc/*/gid_map).' }) | Should -HaveCount 1
     }
 
-    It 'maps itself and all its subordinate ranges with -MapSubordinateIds' -Skip:(-not $HasHelpers) {
+    It 'maps itself and all its subordinate ranges with -MapSubordinateIds' -Skip:(-not $HasHelpers) -Tag 'SkipBecause: newuidmap and newgidmap are not installed (package uidmap)' {
         $r = Invoke-AsUser $Sandbox -Uid $Uid -Gid $Gid -KeepBoundingSet (New-UserScript @'
 Set-IdMap -ProcessId $h.Id -MapSubordinateIds -PassThru | ForEach-Object { $_.UidMap.ToString(); $_.GidMap.ToString() }
 Get-Maps $h.Id
@@ -470,7 +470,7 @@ Get-Maps $h.Id
         (Get-Maps $r).Uid | Should -BeExactly $expected.ToKernelString()
     }
 
-    It 'refuses ranges outside its allocation, naming the file and the ranges allowed, before running a helper' -Skip:(-not $HasHelpers) {
+    It 'refuses ranges outside its allocation, naming the file and the ranges allowed, before running a helper' -Skip:(-not $HasHelpers) -Tag 'SkipBecause: newuidmap and newgidmap are not installed (package uidmap)' {
         $r = Invoke-AsUser $Sandbox -Uid $Uid -Gid $Gid -KeepBoundingSet (New-UserScript @'
 Set-IdMap -ProcessId $h.Id -UidMap '0 @UID@ 1', '1 400000 10' -GidMap '0 @GID@ 1', '1 300000 501'
 Get-Maps $h.Id
@@ -542,7 +542,7 @@ Set-IdMap -ProcessId @ROOTPID@ -UidMap '0 @UID@ 1'
         (Get-ProcText $RootHolder.Id uid_map) | Should -BeNullOrEmpty
     }
 
-    It 'says why newuidmap cannot work when the capability bounding set is empty (Invoke-AsUser)' -Skip:(-not $HasHelpers) {
+    It 'says why newuidmap cannot work when the capability bounding set is empty (Invoke-AsUser)' -Skip:(-not $HasHelpers) -Tag 'SkipBecause: newuidmap and newgidmap are not installed (package uidmap)' {
         $r = Invoke-AsUser $Sandbox (New-UserScript @'
 Set-IdMap -ProcessId $h.Id -UidMap '0 @UID@ 1', '1 200000 10' -GidMap '0 @GID@ 1' -Helper Always
 Get-Maps $h.Id

@@ -21,8 +21,12 @@ function Start-Background([string] $FilePath, [string[]] $ArgumentList, [switch]
     [System.Diagnostics.Process]::Start($psi)
 }
 
+# How long a wait for a condition may take before the test fails. Only a bound for what never
+# happens: on a busy machine (every core taken) starting a pwsh alone can take several seconds.
+$script:PatienceMs = 60000
+
 # Waits until a condition holds (namespaces appear shortly after the process starts).
-function Wait-Until([scriptblock] $Condition, [int] $TimeoutMs = 5000) {
+function Wait-Until([scriptblock] $Condition, [int] $TimeoutMs = $PatienceMs) {
     $sw = [System.Diagnostics.Stopwatch]::StartNew()
     while ($sw.ElapsedMilliseconds -lt $TimeoutMs) {
         if (& $Condition) { return $true }
@@ -30,6 +34,16 @@ function Wait-Until([scriptblock] $Condition, [int] $TimeoutMs = 5000) {
     }
     throw "Timed out waiting for: $Condition"
 }
+
+# The state of a process from /proc/PID/stat (R, S, D, ..., Z: ended, not yet reaped), $null when there is none.
+function Get-ProcessState([int] $ProcessId) {
+    $stat = Get-Content "/proc/$ProcessId/stat" -Raw -ErrorAction Ignore
+    if ($stat) { $stat.Substring($stat.LastIndexOf(')') + 2, 1) }
+}
+
+# True while the process runs. An ended process stays in /proc as a zombie until its parent reaps it,
+# which for an orphan is PID 1, in its own time: Test-Path alone cannot tell.
+function Test-Running([int] $ProcessId) { (Get-ProcessState $ProcessId) -notin $null, 'Z', 'X' }
 
 # The inode of /proc/PID/ns/KIND (or of any nsfs path), read with the real tool.
 function Get-NsInode([string] $Path) { [uint64](stat -L -c %i $Path) }
@@ -43,7 +57,7 @@ function Get-ChildPid([int] $ProcessId) {
 
 function Stop-Tree([System.Diagnostics.Process[]] $Process) {
     foreach ($p in $Process) {
-        if ($p -and -not $p.HasExited) { $p.Kill($true); $p.WaitForExit(5000) | Out-Null }
+        if ($p -and -not $p.HasExited) { $p.Kill($true); $p.WaitForExit($PatienceMs) | Out-Null }
     }
 }
 
@@ -105,10 +119,8 @@ function Get-SystemTrace {
         Launchers = @(Get-Process nsps-launcher -ErrorAction Ignore).Id | Sort-Object
         # Ended children of this process that nobody reaped.
         Zombies   = @(Get-ChildItem /proc/self/task -ErrorAction Ignore | ForEach-Object {
-                (Get-Content "/proc/self/task/$($_.Name)/children" -Raw -ErrorAction Ignore) -split '\s+' | Where-Object { $_ } | ForEach-Object {
-                    $stat = Get-Content "/proc/$_/stat" -Raw -ErrorAction Ignore
-                    if ($stat -and $stat.Substring($stat.LastIndexOf(')') + 2, 1) -eq 'Z') { $_ }
-                }
+                (Get-Content "/proc/self/task/$($_.Name)/children" -Raw -ErrorAction Ignore) -split '\s+' | Where-Object { $_ } |
+                    Where-Object { (Get-ProcessState $_) -eq 'Z' }
             }) | Sort-Object
         Mounts    = @(Get-Content /proc/self/mountinfo | Where-Object { $_ -match ' - nsfs ' }) | Sort-Object
         RunNsPS   = @(Get-ChildItem /run/nsps -Force -ErrorAction Ignore).Name | Sort-Object

@@ -106,7 +106,17 @@ namespace NsPS.Core
                     drain.Restart();
                 }
                 bool pipesOpen = fds[0] >= 0 || fds[1] >= 0;
-                if ((ended || stopped) && (!pipesOpen || drain.ElapsedMilliseconds > 2000)) break;
+                if ((ended || stopped) && (!pipesOpen || drain.ElapsedMilliseconds > LingerMs))
+                {
+                    // What a process the program left running writes later is given up; what is in the
+                    // pipes already (all of the program's own output, however long this thread was kept
+                    // from reading it on a busy machine) is not.
+                    for (int i = 0; i < 2; i++)
+                    {
+                        if (fds[i] >= 0) ReadBuffered(fds[i], buffer, lines[i]);
+                    }
+                    break;
+                }
                 if (fds[2] < 0 && !ended && !stopped && !pipesOpen) break;
 
                 ProcessControl.PollInput(fds, ready, 100);
@@ -156,6 +166,24 @@ namespace NsPS.Core
             launcher.WaitExit();
             if (stopped && !ended) return new RunOutcome(pid, null, 9, true);
             return new RunOutcome(pid, code, signal, stopped);
+        }
+
+        /// <summary>How long the pipes may stay open after the program ended (held by a process it left running).</summary>
+        private const int LingerMs = 2000;
+
+        /// <summary>Reads exactly what a pipe holds now (FIONREAD), without waiting for more.</summary>
+        private static unsafe void ReadBuffered(int fd, byte[] buffer, LineBuffer line)
+        {
+            const int FIONREAD = 0x541B;
+            int pending;
+            if (Libc.ioctl(fd, FIONREAD, &pending) < 0) return;
+            while (pending > 0)
+            {
+                int n = ProcessControl.Read(fd, buffer.AsSpan(0, Math.Min(pending, buffer.Length)));
+                if (n <= 0) return;
+                line.Add(buffer.AsSpan(0, n));
+                pending -= n;
+            }
         }
 
         private static RunOutcome Vanished(Launcher launcher, int pid)

@@ -137,12 +137,14 @@ namespace NsPS.Core
         }
 
         /// <summary>A launcher that ended without a report: its exit status or signal as an exception.</summary>
-        public NativeException Vanished()
+        public NativeException Vanished() => Failed(WaitExit(), "without a report");
+
+        /// <summary>A launcher that ended with a failure status after its last report, as an exception.</summary>
+        public NativeException Failed(int status, string when = "after its last report")
         {
-            int status = WaitExit();
             var code = ProcessControl.ExitCode(status);
             return code is int c
-                ? new NativeException($"the launcher ended without a report (exit status {c})", Errno.EPROTO)
+                ? new NativeException($"the launcher ended {when} (exit status {c})", Errno.EPROTO)
                 : new NativeException($"the launcher was killed by signal {ProcessControl.TermSignal(status)}", Errno.ECANCELED);
         }
 

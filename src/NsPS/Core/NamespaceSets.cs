@@ -106,7 +106,10 @@ namespace NsPS.Core
                                 throw new NativeException($"unexpected launcher report '{report.Event}'", Errno.EPROTO);
                         }
                     }
-                    launcher.WaitExit();
+                    // Create succeeded only if the launcher also exited with 0 (PROTOCOL.md): one that failed or
+                    // was killed after "ready" has not handed the holder its acknowledgement, and the holder ends.
+                    int status = launcher.WaitExit();
+                    if (status != 0) throw launcher.Failed(status);
                     if (options.Name is null)
                     {
                         // The holder ends when this channel closes: with this process, or on Remove-Namespace.

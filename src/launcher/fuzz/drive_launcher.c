@@ -25,7 +25,8 @@
  *   report <json>                  each report, as received
  *   fd <n> <link>                  -i: a descriptor of the inspected process
  *   inspect-error <why>            -i: the process could not be inspected
- *   inspect-note <what>            -i: the holder never blocked in poll(2)
+ *   inspect-note <what>            -i: the process never blocked in poll(2)
+ *                                  or a sleep
  *   status <Field>:<value>         -i: the inspected process's privileges
  *   exit <n> | signal <n>          how the launcher ended
  *   holder-exit <n> | holder-signal <n>
@@ -111,33 +112,48 @@ static void print_fds(pid_t pid)
 	(void)closedir(dir);
 }
 
-/* Waits (up to 2 s) until the holder blocks in poll(2), that is in its hold
- * loop: by then it has closed what it used to set itself up. */
-static void wait_holding(pid_t pid)
+/* The system call a process is blocked in (/proc/PID/syscall), or -1. */
+static long blocked_in(pid_t pid)
+{
+	char path[64];
+	long nr = -1;
+	FILE *f;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	f = fopen(path, "re");
+	if (f) {
+		char line[128];
+
+		if (fgets(line, sizeof(line), f))
+			nr = strtol(line, NULL, 10);
+		(void)fclose(f);
+	}
+	return nr;
+}
+
+/* Waits until the process blocks in poll(2) (the holder in its hold loop)
+ * or in a sleep (the program, sleep(1)): by then it has closed what it used
+ * to set itself up.  At most 60 s, a bound for a busy machine only. */
+static void wait_settled(pid_t pid, const char *who)
 {
 	const struct timespec tick = { 0, 10 * 1000 * 1000 };
 
-	for (int i = 0; i < 200; i++) {
-		char path[64], line[128] = "";
-		long nr = -1;
-		FILE *f;
+	for (int i = 0; i < 6000; i++) {
+		long nr = blocked_in(pid);
 
-		(void)snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
-		f = fopen(path, "re");
-		if (f) {
-			if (fgets(line, sizeof(line), f))
-				nr = strtol(line, NULL, 10);
-			(void)fclose(f);
-		}
 #ifdef SYS_poll
 		if (nr == SYS_poll)
 			return;
 #endif
-		if (nr == SYS_ppoll)
+#ifdef SYS_nanosleep
+		if (nr == SYS_nanosleep)
+			return;
+#endif
+		if (nr == SYS_ppoll || nr == SYS_clock_nanosleep)
 			return;
 		(void)nanosleep(&tick, NULL);
 	}
-	printf("inspect-note the holder did not reach its hold loop in 2 s\n");
+	printf("inspect-note the %s never blocked in poll or a sleep\n", who);
 }
 
 static void inspect(pid_t pid)
@@ -290,7 +306,10 @@ int main(int argc, char **argv)
 		}
 		if (strstr(buf, "\"event\":\"started\"") && do_inspect) {
 			/* Inspect, then give up: the launcher kills the program. */
-			inspect(json_number(buf, "\"pid\":"));
+			pid_t program = json_number(buf, "\"pid\":");
+
+			wait_settled(program, "program");
+			inspect(program);
 			break;
 		}
 	}
@@ -301,7 +320,7 @@ int main(int argc, char **argv)
 			fatal("waitpid launcher");
 	print_wait("", status);
 	if (holder > 0 && do_inspect && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		wait_holding(holder);
+		wait_settled(holder, "holder");
 		inspect(holder);   /* the holder as it stays */
 	}
 	if (holder > 0) {
