@@ -61,8 +61,7 @@ namespace NsPS.Discovery
                 // The walk is a few syscalls per process and per thread: spread it over the cores.
                 int workers = pids.Count < 256 ? 1 : Math.Min(Environment.ProcessorCount, 4);
                 walkers = new ProcessWalker[workers];
-                bool fdSizes = ProcessWalker.HasFdSizes(procFd);
-                for (int w = 0; w < workers; w++) walkers[w] = new ProcessWalker(procFd, _procRoot, kinds, fdSizes);
+                for (int w = 0; w < workers; w++) walkers[w] = new ProcessWalker(procFd, _procRoot, kinds);
                 if (workers == 1)
                 {
                     foreach (int pid in pids) walkers[0].Scan(pid);

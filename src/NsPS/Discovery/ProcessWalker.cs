@@ -27,24 +27,15 @@ namespace NsPS.Discovery
         private readonly List<int> _entries = new(64);
         private readonly byte[] _target = new byte[256];
 
-        private readonly List<(int Fd, NamespaceType Type, ulong Inode)> _fdFound = new();
-
         private readonly int _kinds;
-        private readonly bool _fdSizes;
 
         /// <param name="kinds">The kinds to read, a bit per kind index (mount is always read: its mount tables are read next).</param>
-        /// <param name="fdSizes">Whether the kernel gives the size of /proc/PID/fd as its number of descriptors (Linux 6.2+).</param>
-        public ProcessWalker(int procFd, string procRoot, int kinds, bool fdSizes)
+        public ProcessWalker(int procFd, string procRoot, int kinds = 0xFF)
         {
             _procFd = procFd;
             _procRoot = procRoot;
             _kinds = kinds | (1 << MountIndex);
-            _fdSizes = fdSizes;
         }
-
-        /// <summary>Whether /proc/PID/fd has its number of descriptors as its size: true where /proc/self/fd, never empty, has a size.</summary>
-        public static bool HasFdSizes(int procFd) =>
-            Sys.CountsAt(procFd, Sys.CPath("self/fd"), out _, out long size) == 0 && size > 0;
 
         public Dictionary<(int Kind, ulong Inode), NamespaceScanner.Found> Found { get; } = new();
 
@@ -58,126 +49,91 @@ namespace NsPS.Discovery
         private NamespaceScanner.Found Get(int kind, ulong inode) => NamespaceScanner.Found.GetOrAdd(Found, kind, inode);
 
         /// <summary>
-        /// Reads one process: its links, its threads' links, its descriptors. Each link is read by one
-        /// readlinkat relative to /proc ("PID/ns/net"), which costs less than opening and closing /proc/PID/ns
-        /// around the few links of a -Type walk, and no more around all ten.
+        /// Reads one process: its links, its threads' links, its descriptors. The links are read relative to
+        /// /proc/PID/ns, opened once, so that each costs the lookup of one name.
         /// </summary>
         public void Scan(int pid)
         {
             int procFd = _procFd;
-            var links = _links;
-            Span<byte> target = _target;
-            Span<byte> nsDir = stackalloc byte[24];
-            nsDir = nsDir.Slice(0, Format(nsDir, pid, "/ns"));
-            if (!ReadLinks(procFd, nsDir, links, target, out int error, _kinds))
-            {
-                Skipped++;
-                // A process that ended since /proc was listed is simply gone; one that cannot be read is said.
-                if (error != Errno.ENOENT && error != Errno.ESRCH) Messages.Add($"Skipping process {pid}: {Errno.Text(error)}.");
-                return;
-            }
-            for (int k = 0; k < 8; k++)
-            {
-                if (links[k] != 0) Get(k, links[k]).Pids.Add(pid);
-            }
-            if (links[MountIndex] != 0) MountNamespaces.TryAdd(links[MountIndex], pid);
-
-            // A process that unshared pid or time keeps the new namespace for its children.
-            ForChildren(procFd, nsDir, links, target, pid, 0);
-
-            // Threads whose namespaces differ from their process's.
-            // /proc/PID/task has one link per thread plus two: list it only for multithreaded processes.
-            var taskDir = _path.Reset().Number(pid).Append("/task").End().Bytes;
-            if (Sys.CountsAt(procFd, taskDir, out long taskLinks, out _) == 0 && taskLinks > 3) ScanThreads(pid, taskDir);
-
-            ScanDescriptors(pid);
-        }
-
-        private void ScanThreads(int pid, ReadOnlySpan<byte> taskDir)
-        {
-            int taskFd = Sys.OpenDirectoryAt(_procFd, taskDir, forListing: true);
-            if (taskFd < 0) return;
             var path = _path;
+            var links = _links;
+            var threadLinks = _threadLinks;
             var entries = _entries;
             Span<byte> target = _target;
+            int nsFd = Sys.OpenDirectoryAt(procFd, path.Reset().Number(pid).Append("/ns").End().Bytes, forListing: false);
+            if (nsFd < 0)
+            {
+                Skipped++;
+                return;
+            }
             try
             {
-                entries.Clear();
-                if (ProcDirectory.ListNumericFd(taskFd, entries, procfs: true) != 0 || entries.Count <= 1) return;
-                foreach (int tid in entries)
+                if (!ReadLinks(nsFd, default, links, target, out int error, _kinds))
                 {
-                    if (tid == pid || !ReadLinks(taskFd, path.Reset().Number(tid).Append("/ns").Text, _threadLinks, target, out _, _kinds)) continue;
-                    ForChildren(taskFd, path.Reset().Number(tid).Append("/ns").Text, _threadLinks, target, pid, tid);
-                    for (int k = 0; k < 8; k++)
+                    Skipped++;
+                    Messages.Add($"Skipping process {pid}: {Errno.Text(error)}.");
+                    return;
+                }
+                for (int k = 0; k < 8; k++)
+                {
+                    if (links[k] != 0) Get(k, links[k]).Pids.Add(pid);
+                }
+                if (links[MountIndex] != 0) MountNamespaces.TryAdd(links[MountIndex], pid);
+
+                // A process that unshared pid or time keeps the new namespace for its children.
+                ForChildren(nsFd, default, links, target, pid, 0);
+            }
+            finally { Sys.Close(nsFd); }
+
+            // Threads whose namespaces differ from their process's.
+            entries.Clear();
+            // /proc/PID/task has one link per thread plus two: list it only for multithreaded processes.
+            var taskDir = path.Reset().Number(pid).Append("/task").End().Bytes;
+            int taskFd = Sys.LinkCountAt(procFd, taskDir) > 3 ? Sys.OpenDirectoryAt(procFd, taskDir, forListing: true) : -1;
+            if (taskFd >= 0)
+            {
+                try
+                {
+                    if (ProcDirectory.ListNumericFd(taskFd, entries, procfs: true) == 0 && entries.Count > 1)
                     {
-                        if (_threadLinks[k] != 0 && _threadLinks[k] != _links[k])
+                        foreach (int tid in entries)
                         {
-                            Get(k, _threadLinks[k]).AddThread(tid, pid);
+                            if (tid == pid || !ReadLinks(taskFd, path.Reset().Number(tid).Append("/ns").Text, threadLinks, target, out _, _kinds)) continue;
+                            ForChildren(taskFd, path.Reset().Number(tid).Append("/ns").Text, threadLinks, target, pid, tid);
+                            for (int k = 0; k < 8; k++)
+                            {
+                                if (threadLinks[k] != 0 && threadLinks[k] != links[k])
+                                {
+                                    Get(k, threadLinks[k]).AddThread(tid, pid);
+                                }
+                            }
                         }
                     }
                 }
-            }
-            finally { Sys.Close(taskFd); }
-        }
-
-        /// <summary>
-        /// Open descriptors to nsfs files. The size of /proc/PID/fd is the number of descriptors: when they
-        /// are 0 to N-1, as for most processes, each link is read straight away ("PID/fd/N"), without the
-        /// open, listing and close of the folder; a gap, or a kernel that gives no size, falls back to the listing.
-        /// </summary>
-        private void ScanDescriptors(int pid)
-        {
-            var path = _path;
-            Span<byte> target = _target;
-            var found = _fdFound;
-            found.Clear();
-            if (_fdSizes)
-            {
-                if (Sys.CountsAt(_procFd, path.Reset().Number(pid).Append("/fd").End().Bytes, out _, out long count) != 0) return;
-                int fd = 0;
-                for (; fd < count; fd++)
-                {
-                    int n = Sys.ReadLinkAt(_procFd, path.Reset().Number(pid).Append("/fd/").Number(fd).End().Bytes, target);
-                    if (n == -Errno.ENOENT) break;
-                    if (n < 0) return; // not ours to read, or gone
-                    if (NsLink.TryParse(target.Slice(0, n), out var type, out ulong inode)) found.Add((fd, type, inode));
-                }
-                if (fd == count)
-                {
-                    AddDescriptors(pid);
-                    return;
-                }
-                found.Clear();
+                finally { Sys.Close(taskFd); }
             }
 
-            var entries = _entries;
+            // Open descriptors to nsfs files.
             entries.Clear();
-            int fdDir = Sys.OpenDirectoryAt(_procFd, path.Reset().Number(pid).Append("/fd").End().Bytes, forListing: true);
-            if (fdDir < 0) return;
-            try
+            int fdDir = Sys.OpenDirectoryAt(procFd, path.Reset().Number(pid).Append("/fd").End().Bytes, forListing: true);
+            if (fdDir >= 0)
             {
-                if (ProcDirectory.ListNumericFd(fdDir, entries, procfs: true) != 0) return;
-                foreach (int fd in entries)
+                try
                 {
-                    int n = Sys.ReadLinkAt(fdDir, path.Reset().Number(fd).End().Bytes, target);
-                    if (n > 0 && NsLink.TryParse(target.Slice(0, n), out var type, out ulong inode)) found.Add((fd, type, inode));
+                    if (ProcDirectory.ListNumericFd(fdDir, entries, procfs: true) == 0)
+                    {
+                        foreach (int fd in entries)
+                        {
+                            int n = Sys.ReadLinkAt(fdDir, path.Reset().Number(fd).End().Bytes, target);
+                            if (n > 0 && NsLink.TryParse(target.Slice(0, n), out var type, out ulong inode))
+                            {
+                                Get(NamespaceKinds.Index(type), inode).Paths.Add($"{_procRoot}/{pid}/fd/{fd}");
+                            }
+                        }
+                    }
                 }
+                finally { Sys.Close(fdDir); }
             }
-            finally { Sys.Close(fdDir); }
-            AddDescriptors(pid);
-        }
-
-        private void AddDescriptors(int pid)
-        {
-            foreach (var (fd, type, inode) in _fdFound) Get(NamespaceKinds.Index(type), inode).Paths.Add($"{_procRoot}/{pid}/fd/{fd}");
-        }
-
-        /// <summary>Writes "PID" and a suffix, ASCII, into <paramref name="into"/>; returns the length.</summary>
-        private static int Format(Span<byte> into, int pid, string suffix)
-        {
-            System.Buffers.Text.Utf8Formatter.TryFormat(pid, into, out int written);
-            foreach (char c in suffix) into[written++] = (byte)c;
-            return written;
         }
 
         /// <summary>

@@ -47,19 +47,13 @@ namespace NsPS.Native
             return fd < 0 ? -errno : fd;
         }
 
-        /// <summary>
-        /// The link count and size of a file relative to a directory descriptor (fstatat); 0 or -errno.
-        /// In /proc, a task folder has one link per thread plus two, and an fd folder's size is its number of descriptors.
-        /// </summary>
-        public static int CountsAt(int dirfd, ReadOnlySpan<byte> cname, out long links, out long size)
+        /// <summary>The link count of a file relative to a directory descriptor (fstatat); -errno on failure.</summary>
+        public static long LinkCountAt(int dirfd, ReadOnlySpan<byte> cname)
         {
             stat st;
             int rc;
             fixed (byte* p = cname) rc = fstatat(dirfd, p, &st, 0);
-            if (rc != 0) { links = size = 0; return -errno; }
-            links = (long)(ulong)st.st_nlink;
-            size = st.st_size;
-            return 0;
+            return rc != 0 ? -errno : (long)(ulong)st.st_nlink;
         }
 
         /// <summary>readlinkat(2) into <paramref name="buffer"/>; returns the length or -errno.</summary>
