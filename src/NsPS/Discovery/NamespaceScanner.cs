@@ -348,19 +348,35 @@ namespace NsPS.Discovery
                 result.Add(ns);
             }
 
+            // Namespaces reached through the same process (its net, uts, ipc...) share its user and command: read them once.
+            var firstOfDir = new Dictionary<string, int>();
+            var sameAs = new int[found.Count];
+            for (int i = 0; i < found.Count; i++)
+            {
+                sameAs[i] = -1;
+                if (procDirs[i] is string dir && !firstOfDir.TryAdd(dir, i)) sameAs[i] = firstOfDir[dir];
+            }
+
             // What only the namespace files tell (ids, owners, net ids, maps): a few syscalls each, on all cores.
             UserName(0);
             var messages = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            bool netIds = result.Any(ns => ns.Type == NamespaceType.Net) && AnyNetIds(messages.Enqueue);
             int workers = result.Count < 64 ? 1 : Math.Min(Environment.ProcessorCount, 4);
             System.Threading.Tasks.Parallel.For(0, workers, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
             {
-                using var nsid = TryNetlink(messages.Enqueue);
+                using var nsid = netIds ? TryNetlink(messages.Enqueue) : null;
                 for (int i = w; i < result.Count; i += workers)
                 {
-                    if (procDirs[i] is string dir) DescribeProcess(result[i], dir);
+                    if (procDirs[i] is string dir && sameAs[i] < 0) DescribeProcess(result[i], dir);
                     Enrich(result[i], nsid, messages.Enqueue);
                 }
             });
+            for (int i = 0; i < result.Count; i++)
+            {
+                if (sameAs[i] < 0) continue;
+                var from = result[sameAs[i]];
+                (result[i].Uid, result[i].User, result[i].Command) = (from.Uid, from.User, from.Command);
+            }
             foreach (var message in messages) _verbose?.Invoke(message);
             return result;
         }
@@ -377,6 +393,13 @@ namespace NsPS.Discovery
                 if (sorted[i] != sorted[kept - 1]) sorted[kept++] = sorted[i];
             }
             return kept == sorted.Length ? sorted : sorted.AsSpan(0, kept).ToArray();
+        }
+
+        /// <summary>Whether any net namespace has an id here; when none has, the walk asks no namespace for its id.</summary>
+        private bool AnyNetIds(Action<string>? log)
+        {
+            using var nsid = TryNetlink(log);
+            return nsid?.AnyAssigned() ?? false;
         }
 
         private NetnsIdQuery? TryNetlink(Action<string>? log)

@@ -11,7 +11,7 @@ namespace NsPS.Native
     public sealed unsafe class NetnsIdQuery : IDisposable
     {
         private const int NETLINK_ROUTE = 0;
-        private const ushort RTM_NEWNSID = 88, RTM_GETNSID = 90, NLMSG_ERROR = 2, NLM_F_REQUEST = 1;
+        private const ushort RTM_NEWNSID = 88, RTM_GETNSID = 90, NLMSG_ERROR = 2, NLMSG_DONE = 3, NLM_F_REQUEST = 1, NLM_F_DUMP = 0x300;
         private const ushort NETNSA_NSID = 1, NETNSA_FD = 3;
         private int _fd;
         private uint _seq;
@@ -71,6 +71,46 @@ namespace NsPS.Native
                 offset += (alen + 3) & ~3;
             }
             return null;
+        }
+
+        /// <summary>
+        /// Whether the caller's net namespace gave an id to any net namespace (a dump of RTM_GETNSID, as
+        /// `ip netns list-id`): when it gave none, every <see cref="Query"/> would answer null. True when unsure.
+        /// </summary>
+        public bool AnyAssigned()
+        {
+            // nlmsghdr (16) + rtgenmsg (1, padded to 4)
+            byte* msg = stackalloc byte[20];
+            new Span<byte>(msg, 20).Clear();
+            *(uint*)msg = 20;
+            *(ushort*)(msg + 4) = RTM_GETNSID;
+            *(ushort*)(msg + 6) = NLM_F_REQUEST | NLM_F_DUMP;
+            uint seq = ++_seq;
+            *(uint*)(msg + 8) = seq;
+            if ((long)send(_fd, msg, 20, 0) < 0) return true;
+
+            const int Size = 8192;
+            byte* reply = stackalloc byte[Size];
+            while (true)
+            {
+                long n = (long)recv(_fd, reply, Size, 0);
+                if (n < 0 && errno == Errno.EINTR) continue;
+                if (n < 0) return true;
+                // Each datagram holds whole messages; a dump without ids is NLMSG_DONE alone.
+                for (long offset = 0; offset + 16 <= n;)
+                {
+                    uint length = *(uint*)(reply + offset);
+                    ushort type = *(ushort*)(reply + offset + 4);
+                    if (length < 16 || offset + length > n) return true;
+                    if (*(uint*)(reply + offset + 8) == seq)
+                    {
+                        if (type == NLMSG_DONE) return false;
+                        // An id (the rest of the dump is skipped by the next query, which waits for its own number), or an error.
+                        if (type == RTM_NEWNSID || type == NLMSG_ERROR) return true;
+                    }
+                    offset += (length + 3) & ~3u;
+                }
+            }
         }
 
         public void Dispose()
