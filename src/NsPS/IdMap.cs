@@ -250,7 +250,7 @@ namespace NsPS
         }
 
         /// <summary>Checks the map against every rule of the kernel (see <see cref="IdMapValidator"/>).</summary>
-        public IdMapValidation Validate(string mapName = "id map") => IdMapValidator.Validate(this, mapName);
+        internal IdMapValidation Validate(string mapName = "id map") => IdMapValidator.Validate(this, mapName);
 
         /// <summary>The map in the kernel's form: one "%10u %10u %10u" line per entry, as /proc/PID/uid_map shows it.</summary>
         public string ToKernelString()

@@ -1,14 +1,10 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
-using System.Globalization;
-using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using System.Text;
 using NsPS.Core;
-using NsPS.Native;
 
 namespace NsPS.Commands
 {
@@ -20,15 +16,13 @@ namespace NsPS.Commands
     [OutputType(typeof(PSObject), ParameterSetName = new[] { ScriptSet })]
     [OutputType(typeof(string), ParameterSetName = new[] { FileSet })]
     [OutputType(typeof(RunResult))]
-    public sealed class EnterNamespaceCommand : PSCmdlet
+    public sealed class EnterNamespaceCommand : NsPSCmdlet
     {
         private const string ScriptSet = "ScriptBlock";
         private const string FileSet = "FilePath";
         private const string ShellSet = "Shell";
 
         private readonly List<Namespace> _piped = new();
-        private (int Pid, ulong Start)? _process;
-        private volatile bool _stopping;
 
         /// <summary>Namespaces to enter, all together (from Get-Namespace or New-Namespace).</summary>
         [Parameter(ValueFromPipeline = true)]
@@ -98,264 +92,74 @@ namespace NsPS.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
+        /// <summary>Refuses $using: before anything runs.</summary>
         protected override void BeginProcessing()
         {
             if (ScriptBlock is not null && ScriptBlock.Ast.FindAll(a => a is UsingExpressionAst, true).Any())
             {
-                ThrowTerminatingError(ErrorFactory.Create(
+                ThrowTerminatingError(new ErrorRecord(
                     new NotSupportedException("The script block uses $using:, which Enter-Namespace does not support."),
-                    "UsingNotSupported", ErrorCategory.InvalidArgument, ScriptBlock,
-                    "Pass values with -ArgumentList and read them from $args or a param() block."));
+                    "NsPS.UsingNotSupported", ErrorCategory.InvalidArgument, ScriptBlock)
+                {
+                    ErrorDetails = new ErrorDetails("The script block uses $using:, which Enter-Namespace does not support.")
+                    {
+                        RecommendedAction = "Pass values with -ArgumentList and read them from $args or a param() block.",
+                    },
+                });
             }
         }
 
+        /// <summary>Gathers piped namespaces; with -ProcessId or -Name, runs the program for this record.</summary>
         protected override void ProcessRecord()
         {
-            if (InputObject is not null)
-            {
-                _piped.AddRange(InputObject);
-                return;
-            }
-            if (ProcessId is not null || Name is not null) Run(Targets());
+            if (InputObject is not null) _piped.AddRange(InputObject);
+            else if (ProcessId is not null || Name is not null) Run();
         }
 
+        /// <summary>Runs the program in the piped namespaces, all together.</summary>
         protected override void EndProcessing()
         {
-            if (_piped.Count > 0)
-            {
-                if (ProcessId is not null || Name is not null)
-                {
-                    Fail(new ArgumentException("Give the namespaces either from the pipeline or with -ProcessId or -Name, not both."),
-                        "ConflictingParameters", ErrorCategory.InvalidArgument, null, "Use one way to name the namespaces to enter.");
-                    return;
-                }
-                Run(FromObjects(_piped));
-            }
-            else if (ProcessId is null && Name is null)
-            {
-                Fail(new ArgumentException("Nothing to enter: pipe namespaces in, or give -ProcessId or -Name."),
-                    "NoTarget", ErrorCategory.InvalidArgument, null, "For example: Get-Namespace -ProcessId 1234 | Enter-Namespace { hostname }");
-            }
+            if (_piped.Count > 0 || (ProcessId is null && Name is null)) Run();
         }
 
-        protected override void StopProcessing() => _stopping = true;
-
-        private NamespaceType TypeFilter => NamespaceKinds.Combine(Type, none: NamespaceType.All);
-
-        /// <summary>The namespaces of -ProcessId or -Name, less those the caller is in already.</summary>
-        private List<EnterTarget>? Targets()
+        private void Run()
         {
-            var targets = new List<EnterTarget>();
-            if (ProcessId is int pid)
+            ScriptOutput? script = ParameterSetName == ScriptSet ? new ScriptOutput(this) : null;
+            var request = new EnterRequest
             {
-                // Known by its start time first: the launcher joins through a pidfd only if it is still this process.
-                if (ProcessControl.StartTime(pid) is ulong start) _process = (pid, start);
-                foreach (var kind in NamespaceKinds.Split(TypeFilter))
-                {
-                    string path = $"/proc/{pid}/ns/{NamespaceKinds.LinkName(kind)}";
-                    int rc = Sys.TryStat(Sys.CPath(path), out var id);
-                    if (rc != 0)
-                    {
-                        var e = new NativeException("stat", -rc, path);
-                        bool gone = -rc == Errno.ENOENT || -rc == Errno.ESRCH;
-                        WriteError(ErrorFactory.FromNative(e, gone ? "ProcessNotFound" : "EnterRefused", pid, gone
-                            ? $"There is no process {pid}; list processes with Get-Process."
-                            : $"Process {pid} belongs to another user: entering its namespaces needs root."));
-                        return null;
-                    }
-                    targets.Add(new EnterTarget(kind, path, id.Device, id.Inode));
-                }
-            }
-            else if (NameStore.Find(Name!) is NamedSet set)
-            {
-                var holder = set.ToHolder();
-                if (!holder.IsAlive)
-                {
-                    Fail(new ItemNotFoundException($"The holder of '{Name}' has ended; its namespaces can no longer be entered through it."),
-                        "HolderGone", ErrorCategory.ObjectNotFound, Name, $"Remove what is left with Remove-Namespace -Name '{Name}', and create the set again.");
-                    return null;
-                }
-                _process = (holder.Pid, holder.StartTime);
-                foreach (var (kind, inode) in holder.Namespaces.OrderBy(p => NamespaceKinds.Index(p.Key)))
-                {
-                    if ((kind & TypeFilter) == 0) continue;
-                    targets.Add(new EnterTarget(kind, $"/proc/{holder.Pid}/ns/{NamespaceKinds.LinkName(kind)}", holder.Device, inode));
-                }
-            }
-            else if (NameStore.Problem(Name!) is null && Files.IsNamespaceFile(Path.Combine(NameStore.NetnsDirectory, Name!), out var netns))
-            {
-                targets.Add(new EnterTarget(NamespaceType.Net, Path.Combine(NameStore.NetnsDirectory, Name!), netns.Device, netns.Inode));
-            }
-            else
-            {
-                Fail(new ItemNotFoundException($"No namespace set named '{Name}' exists."), "NameNotFound", ErrorCategory.ObjectNotFound, Name,
-                    "List the names with: Get-Namespace | Where-Object Name");
-                return null;
-            }
-            return WithoutOwn(targets);
-        }
-
-        private List<EnterTarget>? FromObjects(List<Namespace> namespaces)
-        {
-            var targets = new List<EnterTarget>();
-            foreach (var ns in namespaces.Where(n => (n.Type & TypeFilter) != 0))
-            {
-                if (targets.Any(t => t.Type == ns.Type))
-                {
-                    if (targets.Any(t => t.Type == ns.Type && t.Inode == ns.Id)) continue;
-                    Fail(new ArgumentException($"Two {ns.Type} namespaces were given ({ns} and another); a process is in one of each kind."),
-                        "ConflictingTargets", ErrorCategory.InvalidArgument, ns, "Pipe at most one namespace of each kind.");
-                    return null;
-                }
-                string? path = ns.ReachPath ?? (ns.Pid is int p ? $"/proc/{p}/ns/{NamespaceKinds.LinkName(ns.Type)}" : ns.Paths.FirstOrDefault());
-                if (path is null)
-                {
-                    Fail(new ArgumentException($"The namespace {ns} carries no way to reach it."), "NamespaceGone", ErrorCategory.ObjectNotFound, ns,
-                        "Get a fresh object with Get-Namespace.");
-                    return null;
-                }
-                targets.Add(new EnterTarget(ns.Type, path, ns.Device, ns.Id));
-            }
-            return WithoutOwn(targets);
-        }
-
-        /// <summary>Joining the namespace one is in already is a no-op for the kernel, or refused (user): leave those out.</summary>
-        private static List<EnterTarget> WithoutOwn(List<EnterTarget> targets) =>
-            targets.Where(t => Sys.TryStat(Sys.CPath($"/proc/self/ns/{NamespaceKinds.LinkName(t.Type)}"), out var own) != 0
-                               || own.Inode != t.Inode || own.Device != t.Device).ToList();
-
-        private void Run(List<EnterTarget>? targets)
-        {
-            if (targets is null) return;
-            var options = new EnterOptions
-            {
-                Process = _process,
+                Piped = _piped,
+                ProcessId = ProcessId,
+                Name = Name,
+                Types = NamespaceKinds.Combine(Type, none: NamespaceType.All),
                 Uid = Uid,
                 Gid = Gid,
+                PreserveCredentials = PreserveCredentials,
                 WorkingDirectory = WorkingDirectory,
-                Environment = EnvironmentBlock(),
-            };
-            options.Targets.AddRange(targets);
-            try
-            {
-                EnterCredentials.Resolve(options, PreserveCredentials, WriteVerbose);
-            }
-            catch (IdNotMappedException e)
-            {
-                Fail(e, "IdNotMapped", ErrorCategory.InvalidArgument, e.Id, IdNotMappedException.Hint);
-                return;
-            }
-            if (options.WorkingDirectory is null && !targets.Any(t => t.Type == NamespaceType.Mount))
-                options.StartDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-
-            ScriptOutput? script = null;
-            switch (ParameterSetName)
-            {
-                case FileSet:
-                    options.Argv.Add(FilePath!);
-                    options.Argv.AddRange((ArgumentList ?? Array.Empty<object>()).Select(a => LanguagePrimitives.ConvertTo<string>(a)));
-                    break;
-                case ScriptSet:
-                    script = new ScriptOutput(this);
-                    options.Argv.AddRange(ScriptOutput.CommandLine(ScriptBlock!, ArgumentList));
-                    break;
-                default:
-                    if (!ProcessControl.IsTerminal(0) || !ProcessControl.IsTerminal(1))
-                    {
-                        Fail(new InvalidOperationException("An interactive shell needs a terminal, and this host has none."),
-                            "NotInteractive", ErrorCategory.InvalidOperation, null,
-                            "Run something with -ScriptBlock or -FilePath instead.");
-                        return;
-                    }
-                    options.Interactive = true;
-                    if (Shell is not null) options.Argv.Add(Shell);
-                    else options.Argv.AddRange(ScriptOutput.Pwsh());
-                    break;
-            }
-
-            RunOutcome outcome;
-            try
-            {
-                outcome = EnterSession.Run(options, (error, line) =>
+                Environment = Environment,
+                CurrentDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath,
+                Kind = ParameterSetName switch { FileSet => ProgramKind.File, ScriptSet => ProgramKind.Script, _ => ProgramKind.Shell },
+                Argv = ParameterSetName switch
                 {
-                    if (script is not null) script.Line(error, line);
-                    else if (error) WriteError(new ErrorRecord(new RemoteException(line), "NsPS.StandardError", ErrorCategory.NotSpecified, FilePath));
-                    else WriteObject(line);
-                }, () => _stopping, WriteVerbose);
-            }
-            catch (EnterFailedException e)
-            {
-                WriteError(Failure(e, options));
-                return;
-            }
-            catch (NativeException e)
-            {
-                WriteError(ErrorFactory.FromNative(e, "EnterFailed", null));
-                return;
-            }
-            if (outcome.Stopped) return;
-            int exit = outcome.ExitCode ?? 128 + (outcome.Signal ?? 0);
-            SessionState.PSVariable.Set("global:LASTEXITCODE", exit);
-            if (outcome.Signal is int signal)
-                WriteVerbose($"The program {outcome.Pid} was ended by signal {signal}.");
-            if (PassThru) WriteObject(new RunResult(string.Join(" ", options.Argv), outcome.Pid, outcome.ExitCode, outcome.Signal));
-        }
-
-        private Dictionary<string, string>? EnvironmentBlock()
-        {
-            if (Environment is null) return null;
-            var env = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (DictionaryEntry e in System.Environment.GetEnvironmentVariables())
-                env[(string)e.Key] = (string?)e.Value ?? "";
-            foreach (DictionaryEntry e in Environment)
-            {
-                string name = LanguagePrimitives.ConvertTo<string>(e.Key);
-                if (e.Value is null) env.Remove(name);
-                else env[name] = LanguagePrimitives.ConvertTo<string>(e.Value);
-            }
-            return env;
-        }
-
-        private ErrorRecord Failure(EnterFailedException e, EnterOptions options)
-        {
-            var n = e.Native;
-            object? target = options.Targets.Count > 0 ? string.Join(", ", options.Targets.Select(t => $"{NamespaceKinds.LinkName(t.Type)}:[{t.Inode}]")) : null;
-            if (e.Step == "verify" || (e.Step == "open" && (n.Errno == Errno.ENOENT || n.Errno == Errno.ESRCH)))
-                return ErrorFactory.FromNative(n, "NamespaceGone", target,
-                    "The namespace no longer exists, or its process ended and the pid now belongs to another: get a fresh object with Get-Namespace. Nothing was run.");
-            if ((e.Step == "setns" || e.Step == "open") && (n.Errno == Errno.EPERM || n.Errno == Errno.EACCES))
-                return ErrorFactory.FromNative(n, "EnterRefused", target,
-                    "Entering another user's namespaces needs root (CAP_SYS_ADMIN over the user namespace that owns them). Nothing was run.");
-            if (e.Step == "exec") return ProgramFailure(n, options);
-            if ((e.Step == "setuid" || e.Step == "setgid") && n.Errno == Errno.EINVAL)
-                return ErrorFactory.FromNative(n, "IdNotMapped", e.Step == "setuid" ? options.Uid : options.Gid, IdNotMappedException.Hint);
-            if (e.Step == "launcher")
-                return ErrorFactory.FromNative(n, "LauncherDied", target, "The launcher ended before the program did; it was killed from outside.");
-            return ErrorFactory.FromNative(n, "EnterFailed", target);
-        }
-
-        /// <summary>
-        /// The program could not be started. With a mount namespace entered it was looked up in that namespace's
-        /// files (a container's root file system, say), which the error and its hint say.
-        /// </summary>
-        private ErrorRecord ProgramFailure(NativeException n, EnterOptions options)
-        {
-            string program = options.Argv.FirstOrDefault() ?? "";
-            string id = n.Errno == Errno.ENOENT ? "ProgramNotFound" : "ProgramNotRunnable";
-            var mount = options.Targets.FirstOrDefault(t => t.Type == NamespaceType.Mount);
-            if (mount is null)
-                return ErrorFactory.FromNative(n, id, program, $"'{program}' must exist (or be found in PATH) and be executable. Nothing was run.");
-            string what = ParameterSetName == ScriptSet ? $"PowerShell ('{program}', the pwsh of this session)" : $"'{program}'";
-            var record = ErrorFactory.FromNative(n, id, program);
-            record.ErrorDetails = new ErrorDetails($"{what} cannot be started inside mnt:[{mount.Inode}]: the program is looked up in that mount namespace's files. {n.Message}")
-            {
-                RecommendedAction = "Enter without Mount (-Type with the other kinds) to run the host's program in the other namespaces, " +
-                    "or run a program that exists inside that mount namespace. Nothing was run.",
+                    FileSet => (ArgumentList ?? Array.Empty<object>()).Select(a => LanguagePrimitives.ConvertTo<string>(a)).Prepend(FilePath!).ToList(),
+                    ScriptSet => ScriptOutput.CommandLine(ScriptBlock!, ArgumentList).ToList(),
+                    _ => Shell is not null ? new List<string> { Shell } : ScriptOutput.Pwsh().ToList(),
+                },
             };
-            return record;
+            Try(() => Report(Entering.Run(request, (error, line) =>
+            {
+                if (script is not null) script.Line(error, line);
+                else if (error) WriteError(new ErrorRecord(new RemoteException(line), "NsPS.StandardError", ErrorCategory.NotSpecified, FilePath));
+                else WriteObject(line);
+            }, StopToken, WriteVerbose), request));
         }
 
-        private void Fail(Exception e, string id, ErrorCategory category, object? target, string hint) =>
-            WriteError(ErrorFactory.Create(e, id, category, target, hint));
+        /// <summary>The program's end: $LASTEXITCODE, and with -PassThru a RunResult.</summary>
+        private void Report(RunOutcome outcome, EnterRequest request)
+        {
+            if (outcome.Stopped) return;
+            SessionState.PSVariable.Set("global:LASTEXITCODE", outcome.ExitCode ?? 128 + (outcome.Signal ?? 0));
+            if (outcome.Signal is int signal) WriteVerbose($"The program {outcome.Pid} was ended by signal {signal}.");
+            if (PassThru) WriteObject(new RunResult(string.Join(" ", request.Argv), outcome.Pid, outcome.ExitCode, outcome.Signal));
+        }
     }
 }

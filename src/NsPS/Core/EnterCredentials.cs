@@ -6,18 +6,6 @@ using NsPS.Native;
 
 namespace NsPS.Core
 {
-    /// <summary>An explicit -Uid or -Gid that the entered user namespace does not map: refused before anything runs.</summary>
-    internal sealed class IdNotMappedException : Exception
-    {
-        public IdNotMappedException(string message, uint id) : base(message) => Id = id;
-
-        /// <summary>The id that was asked for.</summary>
-        public uint Id { get; }
-
-        public const string Hint =
-            "Give an id that the map has inside, or leave -Uid and -Gid out: NsPS becomes 0 where the user namespace maps 0, and keeps your own ids as they map inside otherwise. Nothing was run.";
-    }
-
     /// <summary>
     /// Who the program becomes in an entered user namespace. By default uid and gid 0 where the namespace maps
     /// them (as nsenter), and otherwise the caller's own ids as they map inside (the kernel keeps them when
@@ -25,9 +13,13 @@ namespace NsPS.Core
     /// </summary>
     internal static class EnterCredentials
     {
+        /// <summary>The hint of NsPS.IdNotMapped.</summary>
+        public const string IdNotMappedHint =
+            "Give an id that the map has inside, or leave -Uid and -Gid out: NsPS becomes 0 where the user namespace maps 0, and keeps your own ids as they map inside otherwise. Nothing was run.";
+
         /// <summary>
         /// Sets options.Uid and options.Gid for the user namespace among the targets (none: left as given).
-        /// Throws <see cref="IdNotMappedException"/> for an explicit id that the namespace does not map.
+        /// Throws NsPS.IdNotMapped for an explicit id that the namespace does not map.
         /// </summary>
         public static void Resolve(EnterOptions options, bool preserve, Action<string>? verbose)
         {
@@ -56,8 +48,9 @@ namespace NsPS.Core
         private static void Check(uint? id, IdMap? map, string kind, string ns)
         {
             if (id is not uint value || map is null || Maps(map, value)) return;
-            throw new IdNotMappedException(
-                $"{kind} {value.ToString(CultureInfo.InvariantCulture)} is not mapped in {ns}: its {kind} map is '{Describe(map)}' (inside outside count).", value);
+            throw new NsPSException("IdNotMapped", System.Management.Automation.ErrorCategory.InvalidArgument,
+                $"{kind} {value.ToString(CultureInfo.InvariantCulture)} is not mapped in {ns}: its {kind} map is '{Describe(map)}' (inside outside count).",
+                IdNotMappedHint, value);
         }
 
         private static bool Maps(IdMap map, uint inside) =>
@@ -78,8 +71,7 @@ namespace NsPS.Core
             string dir = user.Path.Substring(0, user.Path.Length - Link.Length);
             var uid = NamespaceScanner.ReadMap(dir + "/uid_map");
             var gid = NamespaceScanner.ReadMap(dir + "/gid_map");
-            bool same = Sys.TryStat(Sys.CPath(user.Path), out var id) == 0 && id.Device == user.Device && id.Inode == user.Inode;
-            return same ? (uid, gid) : (null, null);
+            return Targets.StillLeads(user.Path, user.Device, user.Inode) ? (uid, gid) : (null, null);
         }
     }
 }

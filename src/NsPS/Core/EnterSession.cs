@@ -35,14 +35,6 @@ namespace NsPS.Core
     /// <summary>How the program ended.</summary>
     internal sealed record RunOutcome(int Pid, int? ExitCode, int? Signal, bool Stopped);
 
-    /// <summary>The launcher failed before the program ran (open, verify, setns, credentials, exec).</summary>
-    internal sealed class EnterFailedException : Exception
-    {
-        public EnterFailedException(string step, NativeException inner) : base(inner.Message, inner) => Step = step;
-        public string Step { get; }
-        public NativeException Native => (NativeException)InnerException!;
-    }
-
     /// <summary>
     /// Runs a program inside namespaces through the launcher (mode=enter): its output comes back line by
     /// line as it is written, standard error apart; stopping closes the channel, and the launcher kills
@@ -50,7 +42,8 @@ namespace NsPS.Core
     /// </summary>
     internal static class EnterSession
     {
-        public static RunOutcome Run(EnterOptions options, Action<bool, string> onLine, Func<bool> stopping, Action<string>? verbose)
+        /// <summary>Runs the program; throws <see cref="LauncherException"/> when the launcher failed before it ran.</summary>
+        public static RunOutcome Run(EnterOptions options, Action<bool, string> onLine, System.Threading.CancellationToken stopping, Action<string>? verbose)
         {
             int outRead = -1, outWrite = -1, errRead = -1, errWrite = -1;
             Launcher? launcher = null;
@@ -84,7 +77,7 @@ namespace NsPS.Core
         }
 
         private static RunOutcome Loop(Launcher launcher, int outRead, int errRead, bool interactive,
-            Action<bool, string> onLine, Func<bool> stopping)
+            Action<bool, string> onLine, System.Threading.CancellationToken stopping)
         {
             var lines = new[] { new LineBuffer(false, onLine), new LineBuffer(true, onLine) };
             int[] fds = { outRead, errRead, launcher.Channel };
@@ -97,7 +90,7 @@ namespace NsPS.Core
 
             while (true)
             {
-                if (!stopped && !interactive && stopping())
+                if (!stopped && !interactive && stopping.IsCancellationRequested)
                 {
                     // The launcher reads end of file, kills the program's process group and exits.
                     launcher.CloseChannel();
@@ -141,7 +134,7 @@ namespace NsPS.Core
                     if (text is null)
                     {
                         fds[2] = -1;
-                        if (!ended) return Vanished(launcher, pid);
+                        if (!ended) throw launcher.Vanished();
                         continue;
                     }
                     var report = LauncherReport.Parse(text);
@@ -157,7 +150,7 @@ namespace NsPS.Core
                             drain.Restart();
                             break;
                         case "error":
-                            throw new EnterFailedException(report.String("step") ?? "enter", report.ToException());
+                            throw report.ToException();
                     }
                 }
             }
@@ -186,17 +179,11 @@ namespace NsPS.Core
             }
         }
 
-        private static RunOutcome Vanished(Launcher launcher, int pid)
-        {
-            var e = launcher.Vanished();
-            throw new EnterFailedException("launcher", e);
-        }
-
         private static IEnumerable<KeyValuePair<string, string>> Request(EnterOptions o)
         {
             yield return new("mode", "enter");
             foreach (var t in o.Targets)
-                yield return new("target", $"{Launcher.KindName(t.Type)}:{t.Path}:{t.Device}:{t.Inode}");
+                yield return new("target", $"{NamespaceKinds.LauncherName(t.Type)}:{t.Path}:{t.Device}:{t.Inode}");
             if (o.Uid is uint uid) yield return new("uid", uid.ToString(System.Globalization.CultureInfo.InvariantCulture));
             if (o.Gid is uint gid) yield return new("gid", gid.ToString(System.Globalization.CultureInfo.InvariantCulture));
             if (o.WorkingDirectory is not null) yield return new("cwd", o.WorkingDirectory);

@@ -30,24 +30,24 @@ namespace NsPS.Core
             {
                 foreach (var p in ns.EnumerateObject())
                 {
-                    var kind = Launcher.KindFromName(p.Name);
+                    var kind = NamespaceKinds.FromLauncherName(p.Name);
                     if (kind != NamespaceType.None && p.Value.ValueKind == JsonValueKind.Number) map[kind] = p.Value.GetUInt64();
                 }
             }
             return map;
         }
 
-        /// <summary>An error report as the exception the cmdlets turn into an ErrorRecord.</summary>
-        public NativeException ToException()
+        /// <summary>An error report as the exception the core turns into an NsPS error.</summary>
+        public LauncherException ToException()
         {
-            var step = String("step") ?? "launcher";
+            var word = String("step") ?? "launcher";
             var syscall = String("syscall");
-            var kind = String("ns");
+            var kind = NamespaceKinds.FromLauncherName(String("ns"));
             var message = String("message");
-            var what = syscall is null || syscall == step ? step : $"{step}: {syscall}";
-            if (kind is not null) what += $" ({kind} namespace)";
+            var what = syscall is null || syscall == word ? word : $"{word}: {syscall}";
+            if (kind != NamespaceType.None) what += $" ({NamespaceKinds.LauncherName(kind)} namespace)";
             if (message is not null) what += $": {message}";
-            return new NativeException(what, Int("errno") ?? Errno.EIO);
+            return new LauncherException(LauncherException.ParseStep(word), what, Int("errno") ?? Errno.EIO, kind, Int("holder"));
         }
 
         public static LauncherReport Parse(string json)
@@ -79,11 +79,6 @@ namespace NsPS.Core
         /// <summary>The launcher binary shipped beside NsPS.dll.</summary>
         public static string BinaryPath =>
             Path.Combine(Path.GetDirectoryName(typeof(Launcher).Assembly.Location) ?? ".", "nsps-launcher");
-
-        /// <summary>Request and report names of the kinds ("mount", "net", ...).</summary>
-        public static string KindName(NamespaceType type) => type == NamespaceType.Mount ? "mount" : NamespaceKinds.LinkName(type);
-
-        public static NamespaceType KindFromName(string name) => name == "mount" ? NamespaceType.Mount : NamespaceKinds.FromLinkName(name);
 
         public static Launcher Start(StandardStreams streams, Action<string>? verbose, string? directory = null)
         {
@@ -123,9 +118,9 @@ namespace NsPS.Core
         public void Send(string control) => ProcessControl.Send(_channel, control);
 
         /// <summary>The next report; null when the launcher closed the channel (then <see cref="WaitExit"/> tells why).</summary>
-        public LauncherReport? Receive(int timeoutMs = 30000, Func<bool>? cancelled = null)
+        public LauncherReport? Receive(int timeoutMs = 30000, System.Threading.CancellationToken cancel = default)
         {
-            var text = ProcessControl.Receive(_channel, timeoutMs, cancelled);
+            var text = ProcessControl.Receive(_channel, timeoutMs, cancel);
             return text is null ? null : LauncherReport.Parse(text);
         }
 
@@ -137,15 +132,15 @@ namespace NsPS.Core
         }
 
         /// <summary>A launcher that ended without a report: its exit status or signal as an exception.</summary>
-        public NativeException Vanished() => Failed(WaitExit(), "without a report");
+        public LauncherException Vanished() => Failed(WaitExit(), "without a report");
 
         /// <summary>A launcher that ended with a failure status after its last report, as an exception.</summary>
-        public NativeException Failed(int status, string when = "after its last report")
+        public LauncherException Failed(int status, string when = "after its last report")
         {
             var code = ProcessControl.ExitCode(status);
             return code is int c
-                ? new NativeException($"the launcher ended {when} (exit status {c})", Errno.EPROTO)
-                : new NativeException($"the launcher was killed by signal {ProcessControl.TermSignal(status)}", Errno.ECANCELED);
+                ? new LauncherException(LauncherStep.LauncherEnded, $"the launcher ended {when} (exit status {c})", Errno.EPROTO)
+                : new LauncherException(LauncherStep.LauncherEnded, $"the launcher was killed by signal {ProcessControl.TermSignal(status)}", Errno.ECANCELED);
         }
 
         /// <summary>The module's end of the channel (to poll it with other descriptors).</summary>

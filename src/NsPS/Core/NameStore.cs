@@ -19,8 +19,8 @@ namespace NsPS.Core
         public List<string> Mounts { get; set; } = new();
 
         public Holder ToHolder() => new(Holder, Start, Device,
-            Namespaces.Where(p => Launcher.KindFromName(p.Key) != NamespaceType.None)
-                      .ToDictionary(p => Launcher.KindFromName(p.Key), p => p.Value), Name);
+            Namespaces.Where(p => NamespaceKinds.FromLauncherName(p.Key) != NamespaceType.None)
+                      .ToDictionary(p => NamespaceKinds.FromLauncherName(p.Key), p => p.Value), Name);
     }
 
     /// <summary>
@@ -32,7 +32,10 @@ namespace NsPS.Core
     internal static class NameStore
     {
         public const int MaxNameLength = 64;
-        public const string NetnsDirectory = "/run/netns";
+        public const string NetnsDirectory = Discovery.NamespaceScanner.NetnsDirectory;
+
+        /// <summary>The ip netns file of a name: /run/netns/NAME.</summary>
+        public static string NetnsFile(string name) => Path.Combine(NetnsDirectory, name);
 
         /// <summary>Root's folder of named sets, where each set's namespaces are bind-mounted (NAME/KIND).</summary>
         public const string PrivilegedRoot = "/run/nsps";
@@ -95,7 +98,7 @@ namespace NsPS.Core
                 Start = holder.StartTime,
                 Uid = ProcessControl.CurrentEuid,
                 Device = holder.Device,
-                Namespaces = holder.Namespaces.ToDictionary(p => Launcher.KindName(p.Key), p => p.Value),
+                Namespaces = holder.Namespaces.ToDictionary(p => NamespaceKinds.LauncherName(p.Key), p => p.Value),
             };
             Save(set);
             if (Privileged)

@@ -2,20 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using NsPS.Discovery;
+using System.Management.Automation;
+using System.Threading;
 using NsPS.Native;
-
-namespace NsPS
-{
-    /// <summary>Mount propagation of / in a new mount namespace (as unshare --propagation).</summary>
-    public enum Propagation
-    {
-        Private,
-        Slave,
-        Shared,
-        Unchanged,
-    }
-}
 
 namespace NsPS.Core
 {
@@ -35,22 +24,21 @@ namespace NsPS.Core
         public Action<int>? WriteMaps { get; set; }
     }
 
-    /// <summary>A set failed to be made; <see cref="Inner"/> says why (kernel errors as NativeException).</summary>
-    internal sealed class CreateFailedException : Exception
-    {
-        public CreateFailedException(string step, Exception inner) : base(inner.Message, inner) => Step = step;
-        public string Step { get; }
-    }
-
-    /// <summary>Creating and removing sets of namespaces held by a holder process.</summary>
+    /// <summary>Creating sets of namespaces held by a holder process.</summary>
     internal static class NamespaceSets
     {
         /// <summary>
         /// Makes the namespaces: the launcher unshares them, waits while the maps are written from here,
         /// forks the holder and reports its pid and the namespace ids. A named set is then persisted.
-        /// On any failure nothing is left: no holder, no mount, no name.
+        /// On any failure nothing is left: no holder, no mount, no name. Returns the set's namespaces, described.
         /// </summary>
-        public static Holder Create(CreateOptions options, Action<string>? verbose, Func<bool>? cancelled)
+        public static List<Namespace> Create(CreateOptions options, Action<string>? verbose, CancellationToken cancel)
+        {
+            var holder = Make(options, verbose, cancel);
+            return Catalog.Describe(holder, verbose);
+        }
+
+        private static Holder Make(CreateOptions options, Action<string>? verbose, CancellationToken cancel)
         {
             bool reserved = false;
             Holder? holder = null;
@@ -61,7 +49,11 @@ namespace NsPS.Core
                 if (options.Name is string name)
                 {
                     step = "reserve the name";
-                    if (!NameStore.Reserve(name, options.Types)) throw new NameTakenException(name);
+                    if (!NameStore.Reserve(name, options.Types))
+                    {
+                        throw new NsPSException("NameTaken", ErrorCategory.ResourceExists, $"The name '{name}' is already taken.",
+                            $"Choose another name, or remove the set first: Remove-Namespace -Name '{name}'.", name);
+                    }
                     reserved = true;
                 }
                 using (var launcher = Launcher.Start(StandardStreams.Null, verbose))
@@ -71,7 +63,7 @@ namespace NsPS.Core
                     verbose?.Invoke($"Launcher request: create {options.Types}{(options.Name is null ? "" : $", named {options.Name}")}.");
                     while (holder is null)
                     {
-                        var report = launcher.Receive(30000, cancelled) ?? throw launcher.Vanished();
+                        var report = launcher.Receive(30000, cancel) ?? throw launcher.Vanished();
                         switch (report.Event)
                         {
                             case "userns":
@@ -91,9 +83,10 @@ namespace NsPS.Core
                                 step = "create";
                                 break;
                             case "error":
+                                var failure = report.ToException();
                                 // A holder already made was killed by the launcher; it is our child: reap it.
-                                if (report.Int("holder") is int dead) ReapKilled(dead);
-                                throw report.ToException();
+                                if (failure.Holder is int dead) ReapKilled(dead);
+                                throw failure;
                             case "ready":
                                 int holderPid = report.Int("pid") ?? throw new NativeException("ready report without pid", Errno.EPROTO);
                                 var all = report.Namespaces();
@@ -130,9 +123,60 @@ namespace NsPS.Core
                 // A holder whose launcher died during setup ends by itself; it is our child.
                 ProcessControl.ReapEndedChildren("nsps-holder");
                 if (reserved) NameStore.Delete(options.Name!, persisted?.Mounts ?? StateMounts(options.Name!), verbose);
-                if (e is NameTakenException || e is OperationCanceledException) throw;
-                throw new CreateFailedException(step, e);
+                if (e is NsPSException known)
+                {
+                    known.TargetObject ??= options.Types;
+                    throw;
+                }
+                throw Failure(e, step, options.Types);
             }
+        }
+
+        /// <summary>Why the set was not made, as an NsPS error: the launcher's step decides the id.</summary>
+        private static NsPSException Failure(Exception e, string step, NamespaceType types)
+        {
+            switch (e)
+            {
+                case OperationCanceledException:
+                    return new NsPSException("Stopped", ErrorCategory.OperationStopped, e.Message, "The creation was stopped; nothing was left behind.", types, e);
+                case LauncherException l:
+                    string id = l.LauncherStep switch
+                    {
+                        LauncherStep.Unshare => "UnshareFailed",
+                        LauncherStep.Sethostname => "HostnameRefused",
+                        LauncherStep.Setdomainname => "DomainNameRefused",
+                        LauncherStep.TimensOffsets => "TimeOffsetRefused",
+                        LauncherStep.Mountproc => "MountProcFailed",
+                        LauncherStep.Propagation => "PropagationFailed",
+                        _ => "CreateFailed",
+                    };
+                    return NsPSException.FromNative(l, id, types, Hint(l));
+                case NativeException n when step == "persist the name":
+                    return NsPSException.FromNative(n, "PersistFailed", types, Hint(n));
+                case NativeException n when step == "reserve the name":
+                    return NsPSException.FromNative(n, "StateFolderRefused", types,
+                        $"The folder of named sets ({NameStore.Root}) must be a real folder owned by this user and writable by no one else; remove what is there and try again.");
+                case NativeException n:
+                    return NsPSException.FromNative(n, "CreateFailed", types, Hint(n));
+                default:
+                    return new NsPSException("CreateFailed", ErrorCategory.NotSpecified, e.Message, "See the inner error.", types, e);
+            }
+        }
+
+        private static string Hint(NativeException e)
+        {
+            var kind = (e as LauncherException)?.Kind ?? NamespaceType.None;
+            if ((e.Errno == Errno.ENOSPC || e.Errno == Errno.EUSERS) && kind != NamespaceType.None)
+            {
+                string file = NamespaceKinds.Of(kind).LimitFile;
+                string value = System.IO.File.Exists(file) ? System.IO.File.ReadAllText(file).Trim() : "?";
+                return $"The limit {file} ({value} in the caller's user namespace) is reached: remove namespaces, or raise it as root.";
+            }
+            if (e.Errno == Errno.EPERM && kind == NamespaceType.User)
+                return "Unprivileged user namespaces are refused here: check /proc/sys/user/max_user_namespaces and kernel.apparmor_restrict_unprivileged_userns.";
+            if (e.Errno == Errno.EPERM)
+                return "Creating this kind needs CAP_SYS_ADMIN: run as root, or add User to -Type (with -MapRootUser) to create it inside a user namespace.";
+            return NsPSException.HintFor(e.Errno);
         }
 
         private static void ReapKilled(int pid)
@@ -153,7 +197,7 @@ namespace NsPS.Core
         private static IEnumerable<KeyValuePair<string, string>> Request(CreateOptions o)
         {
             yield return new("mode", "create");
-            yield return new("types", string.Join(",", NamespaceKinds.Split(o.Types).Select(Launcher.KindName)));
+            yield return new("types", string.Join(",", NamespaceKinds.Split(o.Types).Select(NamespaceKinds.LauncherName)));
             if (o.Hostname is not null) yield return new("hostname", o.Hostname);
             if (o.DomainName is not null) yield return new("domainname", o.DomainName);
             if (o.Propagation is Propagation p) yield return new("propagation", p.ToString().ToLowerInvariant());
@@ -165,21 +209,5 @@ namespace NsPS.Core
         }
 
         private static string Nanoseconds(TimeSpan t) => (t.Ticks * 100).ToString(CultureInfo.InvariantCulture);
-
-        /// <summary>
-        /// Removes a set: stops its holder, then detaches and deletes its mounts and its state.
-        /// </summary>
-        public static void Remove(Holder holder, NamedSet? named, Action<string>? verbose)
-        {
-            holder.Stop(verbose);
-            if (named is not null) NameStore.Delete(named.Name, named.Mounts, verbose);
-        }
-    }
-
-    /// <summary>A name that is already used by a set (or by ip netns).</summary>
-    internal sealed class NameTakenException : Exception
-    {
-        public NameTakenException(string name) : base($"The name '{name}' is already taken.") => Name = name;
-        public string Name { get; }
     }
 }

@@ -5,12 +5,12 @@ using System.Text;
 namespace NsPS.Discovery
 {
     /// <summary>One line of /proc/PID/mountinfo (proc(5)).</summary>
-    public sealed record MountInfoEntry(
+    internal sealed record MountInfoEntry(
         int MountId, int ParentId, string DeviceNumber, string Root, string MountPoint,
         string MountOptions, string[] OptionalFields, string FileSystemType, string Source, string SuperOptions);
 
     /// <summary>Parser for /proc/PID/mountinfo.</summary>
-    public static class MountInfo
+    internal static class MountInfo
     {
         /// <summary>Parses every well-formed line; malformed lines are skipped.</summary>
         public static List<MountInfoEntry> Parse(string text)

@@ -15,20 +15,28 @@ namespace NsPS.Discovery
     /// mounts of every reachable mount namespace (/proc/PID/mountinfo) and the named ones
     /// (/run/netns, the NsPS run folder).
     /// </summary>
-    public sealed class NamespaceScanner
+    internal sealed class NamespaceScanner
     {
+        /// <summary>Where ip netns keeps its names: /run/netns/NAME, a bind mount of a net namespace.</summary>
+        public const string NetnsDirectory = "/run/netns";
+
         private static readonly int MountIndex = NamespaceKinds.Index(NamespaceType.Mount);
 
         private readonly Dictionary<(int Kind, ulong Inode), Found> _found = new();
         private readonly Action<string>? _verbose;
         private readonly string _procRoot;
+        private readonly string? _setsRoot;
         private ulong _nsfsDevice;
         private readonly ulong[] _self = new ulong[8];
         private Dictionary<uint, string>? _users;
 
-        public NamespaceScanner(Action<string>? verbose = null, string procRoot = "/proc")
+        /// <param name="verbose">Where the walk tells what it does.</param>
+        /// <param name="setsRoot">A folder of named sets, NAME/KIND bind mounts (NsPS's /run/nsps), or null.</param>
+        /// <param name="procRoot">The proc file system.</param>
+        public NamespaceScanner(Action<string>? verbose = null, string? setsRoot = null, string procRoot = "/proc")
         {
             _verbose = verbose;
+            _setsRoot = setsRoot;
             _procRoot = procRoot;
         }
 
@@ -136,7 +144,6 @@ namespace NsPS.Discovery
             /// </summary>
             public (int Pid, int Tid)? ChildrenOf { get; private set; }
             public string? Name { get; set; }
-            public int? HolderPid { get; set; }
 
             /// <summary>The entry of a namespace in a table of them, made on first sight.</summary>
             public static Found GetOrAdd(Dictionary<(int Kind, ulong Inode), Found> table, int kind, ulong inode)
@@ -223,58 +230,41 @@ namespace NsPS.Discovery
             }
         }
 
+        /// <summary>The names of bind-mounted namespaces: ip netns (/run/netns/NAME) and named sets (SETS/NAME/KIND).</summary>
         private void ReadNames()
         {
-            // ip netns: /run/netns/NAME
-            foreach (var name in ProcDirectory.ListNames(Core.NameStore.NetnsDirectory) ?? new List<string>())
-                NameFile(Path.Combine(Core.NameStore.NetnsDirectory, name), name, NamespaceType.Net);
-            // NsPS: /run/nsps/NAME/KIND
-            foreach (var name in ProcDirectory.ListNames(Core.NameStore.PrivilegedRoot) ?? new List<string>())
+            foreach (var name in ProcDirectory.ListNames(NetnsDirectory) ?? new List<string>())
+                NameFile(Path.Combine(NetnsDirectory, name), name, NamespaceType.Net);
+            if (_setsRoot is null) return;
+            foreach (var name in ProcDirectory.ListNames(_setsRoot) ?? new List<string>())
             {
                 foreach (var kind in NamespaceKinds.All)
-                    NameFile(Path.Combine(Core.NameStore.PrivilegedRoot, name, NamespaceKinds.LinkName(kind)), name, kind);
-            }
-            // NsPS: the named sets of this user, and the unnamed ones of this session, by their holders.
-            foreach (var set in Core.NameStore.All())
-            {
-                var holder = set.ToHolder();
-                if (!holder.IsAlive) continue;
-                foreach (var (kind, inode) in holder.Namespaces)
-                {
-                    if (!_found.TryGetValue((NamespaceKinds.Index(kind), inode), out var f)) continue;
-                    f.Name ??= set.Name;
-                    f.HolderPid = holder.Pid;
-                }
-            }
-            foreach (var holder in Core.Holder.SessionHolders())
-            {
-                foreach (var (kind, inode) in holder.Namespaces)
-                {
-                    if (_found.TryGetValue((NamespaceKinds.Index(kind), inode), out var f)) f.HolderPid = holder.Pid;
-                }
+                    NameFile(Path.Combine(_setsRoot, name, NamespaceKinds.LinkName(kind)), name, kind);
             }
         }
 
-        /// <summary>Describes the namespaces of a new holder without walking the whole system.</summary>
-        internal List<Namespace> DescribeHolder(Core.Holder holder, IEnumerable<string> mounts)
+        /// <summary>
+        /// Describes the namespaces a new holder process keeps (kind → inode) without walking the whole system.
+        /// </summary>
+        public List<Namespace> DescribeHolder(int pid, ulong device, IReadOnlyDictionary<NamespaceType, ulong> namespaces, string? name, IEnumerable<string> mounts)
         {
             ReadSelf();
             var result = new List<Namespace>();
             using var nsid = TryNetlink(_verbose);
-            foreach (var (kind, inode) in holder.Namespaces.OrderBy(p => NamespaceKinds.Index(p.Key)))
+            foreach (var (kind, inode) in namespaces.OrderBy(p => NamespaceKinds.Index(p.Key)))
             {
                 string link = NamespaceKinds.LinkName(kind);
-                var ns = new Namespace(kind, holder.Device, inode)
+                var ns = new Namespace(kind, device, inode)
                 {
-                    ProcessIds = new[] { holder.Pid },
-                    Pid = holder.Pid,
-                    HolderPid = holder.Pid,
-                    Name = holder.Name,
-                    Paths = mounts.Where(m => m.EndsWith("/" + link, StringComparison.Ordinal) || (kind == NamespaceType.Net && m.StartsWith(Core.NameStore.NetnsDirectory + "/", StringComparison.Ordinal))).ToArray(),
-                    ReachPath = $"{_procRoot}/{holder.Pid}/ns/{link}",
+                    ProcessIds = new[] { pid },
+                    Pid = pid,
+                    HolderPid = pid,
+                    Name = name,
+                    Paths = mounts.Where(m => m.EndsWith("/" + link, StringComparison.Ordinal) || (kind == NamespaceType.Net && m.StartsWith(NetnsDirectory + "/", StringComparison.Ordinal))).ToArray(),
+                    ReachPath = $"{_procRoot}/{pid}/ns/{link}",
                     IsCurrent = inode == _self[NamespaceKinds.Index(kind)],
                 };
-                DescribeProcess(ns, $"{_procRoot}/{holder.Pid}");
+                DescribeProcess(ns, $"{_procRoot}/{pid}");
                 Enrich(ns, nsid, _verbose);
                 result.Add(ns);
             }
@@ -319,7 +309,6 @@ namespace NsPS.Discovery
                     ThreadIds = SortedDistinct(f.Tids),
                     Paths = f.Paths.ToArray(),
                     Name = f.Name,
-                    HolderPid = f.HolderPid,
                     IsCurrent = f.Inode == _self[NamespaceKinds.Index(f.Type)],
                 };
                 string link = NamespaceKinds.LinkName(f.Type);
@@ -421,11 +410,7 @@ namespace NsPS.Discovery
 
         private string? UserName(uint uid)
         {
-            if (_users is null)
-            {
-                var text = Sys.TryReadAll(Sys.CPath("/etc/passwd"), out _);
-                _users = text is null ? new Dictionary<uint, string>() : Passwd.Parse(Encoding.UTF8.GetString(text));
-            }
+            _users ??= Passwd.Names(Passwd.Read());
             return _users.TryGetValue(uid, out var name) ? name : null;
         }
 

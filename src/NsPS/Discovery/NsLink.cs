@@ -3,7 +3,7 @@ using System;
 namespace NsPS.Discovery
 {
     /// <summary>Parses the targets of namespace links: "net:[4026531840]" (from /proc/PID/ns/*, fd links, mountinfo roots).</summary>
-    public static class NsLink
+    internal static class NsLink
     {
         /// <summary>Parses an ASCII/UTF-8 link target; false when it is not a namespace link.</summary>
         public static bool TryParse(ReadOnlySpan<byte> target, out NamespaceType type, out ulong inode)

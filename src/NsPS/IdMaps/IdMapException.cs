@@ -2,65 +2,41 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using NsPS.Native;
 
 namespace NsPS.IdMaps
 {
     /// <summary>
     /// A map that cannot be written, found while planning (every problem, before anything is written) or
-    /// refused while writing (the kernel's refusal, explained). <see cref="ErrorId"/> is the part after
-    /// "NsPS." of the ErrorRecord's id; <see cref="ToErrorRecords"/> makes one record per problem.
+    /// refused while writing (the kernel's refusal, explained): an <see cref="NsPSException"/> that makes one
+    /// ErrorRecord per problem, each naming its entry.
     /// </summary>
-    public class IdMapException : Exception
+    internal class IdMapException : NsPSException
     {
-        public IdMapException(string errorId, ErrorCategory category, string message, string hint,
+        public IdMapException(string what, ErrorCategory category, string message, string hint,
             IEnumerable<IdMapProblem>? problems = null, Exception? innerException = null)
-            : base(message, innerException)
+            : base(what, category, message, hint, null, innerException)
         {
-            ErrorId = errorId;
-            Category = category;
-            Hint = hint;
             Problems = problems?.ToArray() ?? Array.Empty<IdMapProblem>();
         }
-
-        /// <summary>What went wrong, e.g. "InvalidIdMap", "MapAlreadyWritten".</summary>
-        public string ErrorId { get; }
-
-        public ErrorCategory Category { get; }
-
-        /// <summary>What the user can do about it.</summary>
-        public string Hint { get; }
 
         /// <summary>Each problem found (for example every invalid entry); empty when the error is one thing.</summary>
         public IReadOnlyList<IdMapProblem> Problems { get; }
 
-        /// <summary>The system call that failed, when the kernel refused.</summary>
-        public NativeException? Native => InnerException as NativeException;
-
-        /// <summary>The errno of the refusal, when the kernel refused.</summary>
-        public int? Errno => Native?.Errno;
-
-        /// <summary>The errno name of the refusal (EPERM), when the kernel refused.</summary>
-        public string? ErrnoName => Native?.ErrnoName;
-
-        /// <summary>One ErrorRecord per problem (one in all when there is at most one problem), with id NsPS.ErrorId.</summary>
-        public IEnumerable<ErrorRecord> ToErrorRecords(object? target)
+        /// <summary>One ErrorRecord per problem (one in all when there is at most one problem).</summary>
+        internal override IEnumerable<ErrorRecord> ToErrorRecords()
         {
             if (Problems.Count <= 1)
             {
-                yield return ErrorFactory.Create(this, ErrorId, Category, Problems.Count == 1 ? Problems[0].Entry ?? target : target, Hint);
+                yield return Record(this, Problems.Count == 1 ? (object?)Problems[0].Entry ?? TargetObject : TargetObject);
                 yield break;
             }
             foreach (var problem in Problems)
-            {
-                var single = new IdMapException(ErrorId, Category, problem.Message, Hint, new[] { problem }, InnerException);
-                yield return ErrorFactory.Create(single, ErrorId, Category, problem.Entry ?? target, Hint);
-            }
+                yield return Record(new IdMapException(ErrorId.Substring("NsPS.".Length), Category, problem.Message, Hint, new[] { problem }, InnerException), (object?)problem.Entry ?? TargetObject);
         }
     }
 
     /// <summary>newuidmap or newgidmap ran and failed: its command line, exit code and what it said.</summary>
-    public sealed class IdMapHelperException : IdMapException
+    internal sealed class IdMapHelperException : IdMapException
     {
         public IdMapHelperException(string message, string hint, IReadOnlyList<string> commandLine, int exitCode, string standardError)
             : base("HelperFailed", ErrorCategory.PermissionDenied, message, hint)

@@ -7,7 +7,7 @@ using NsPS.Native;
 namespace NsPS.IdMaps
 {
     /// <summary>What a step writes.</summary>
-    public enum IdMapStepKind
+    internal enum IdMapStepKind
     {
         SetGroups,
         UidMap,
@@ -15,7 +15,7 @@ namespace NsPS.IdMaps
     }
 
     /// <summary>One write of a plan: a text written directly to a /proc file, or a helper run that writes it.</summary>
-    public sealed class IdMapStep
+    internal sealed class IdMapStep
     {
         internal IdMapStep(IdMapStepKind kind, int pid, string? text, IReadOnlyList<string>? helperCommand)
         {
@@ -64,7 +64,7 @@ namespace NsPS.IdMaps
     /// needs them (setgroups before gid_map), each a direct write or a helper run. Made by
     /// <see cref="IdMapEngine.Plan"/> after every check passed; shown by -WhatIf.
     /// </summary>
-    public sealed class IdMapPlan
+    internal sealed class IdMapPlan
     {
         internal IdMapPlan(int pid, FileId ns, ulong? uniqueId, IdMap? uidMap, IdMap? gidMap, SetGroups? setGroups,
             IdMapHelper helper, Credentials caller, IReadOnlyList<IdMapStep> steps)

@@ -7,7 +7,7 @@ using System.Text;
 namespace NsPS.IdMaps
 {
     /// <summary>What is wrong with a map.</summary>
-    public enum IdMapProblemKind
+    internal enum IdMapProblemKind
     {
         /// <summary>The map has no entries.</summary>
         Empty,
@@ -34,7 +34,7 @@ namespace NsPS.IdMaps
     }
 
     /// <summary>One problem of a map, naming the entry (1-based) it is about.</summary>
-    public sealed class IdMapProblem
+    internal sealed class IdMapProblem
     {
         public IdMapProblem(IdMapProblemKind kind, string mapName, int? index, IdMapEntry? entry, string message)
         {
@@ -62,7 +62,7 @@ namespace NsPS.IdMaps
     }
 
     /// <summary>The result of validating a map: every problem found, none when it is valid.</summary>
-    public sealed class IdMapValidation
+    internal sealed class IdMapValidation
     {
         public IdMapValidation(IEnumerable<IdMapProblem> problems) => Problems = problems.ToArray();
 
@@ -75,7 +75,7 @@ namespace NsPS.IdMaps
     /// The rules the kernel applies to a write of uid_map or gid_map (kernel/user_namespace.c, map_write),
     /// checked before anything is written, because the kernel takes a single write per map.
     /// </summary>
-    public static class IdMapValidator
+    internal static class IdMapValidator
     {
         /// <summary>The highest valid id: 4294967295 is (uid_t)-1, which means "no id".</summary>
         public const uint MaxId = 4294967294;

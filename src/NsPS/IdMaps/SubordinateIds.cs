@@ -6,7 +6,7 @@ using System.Linq;
 namespace NsPS.IdMaps
 {
     /// <summary>One line of /etc/subuid or /etc/subgid: <see cref="Count"/> ids from <see cref="Start"/> belong to <see cref="Owner"/> (a user name or a numeric uid).</summary>
-    public sealed record SubordinateRange(string Owner, uint Start, uint Count)
+    internal sealed record SubordinateRange(string Owner, uint Start, uint Count)
     {
         /// <summary>The last id of the range.</summary>
         public ulong Last => (ulong)Start + Count - 1;
@@ -14,31 +14,12 @@ namespace NsPS.IdMaps
         public override string ToString() => string.Format(CultureInfo.InvariantCulture, "{0}..{1}", Start, Last);
     }
 
-    /// <summary>A user of /etc/passwd: the name, uid and primary gid that newuidmap and newgidmap check.</summary>
-    public sealed record UserAccount(string Name, uint Uid, uint Gid)
-    {
-        /// <summary>The entry of <paramref name="uid"/> in passwd text ("name:x:uid:gid:..."), or null.</summary>
-        public static UserAccount? Find(string passwdText, uint uid)
-        {
-            foreach (var line in passwdText.Split('\n'))
-            {
-                if (line.Length == 0 || line[0] == '#') continue;
-                var f = line.Split(':');
-                if (f.Length < 4 || f[0].Length == 0) continue;
-                if (uint.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out uint u) && u == uid
-                    && uint.TryParse(f[3], NumberStyles.None, CultureInfo.InvariantCulture, out uint g))
-                    return new UserAccount(f[0], u, g);
-            }
-            return null;
-        }
-    }
-
     /// <summary>
     /// The subordinate ids of /etc/subuid and /etc/subgid ("name_or_uid:start:count" lines), as newuidmap and
     /// newgidmap check them: a user owns the lines with its name and the lines with its numeric uid, and a
     /// range is allowed when adjacent or overlapping allocations cover it all.
     /// </summary>
-    public static class SubordinateIds
+    internal static class SubordinateIds
     {
         public const string SubuidPath = "/etc/subuid";
         public const string SubgidPath = "/etc/subgid";

@@ -6,7 +6,7 @@ using static NsPS.Native.Libc;
 namespace NsPS.Native
 {
     /// <summary>Fast directory listing with getdents64(2), for /proc where .NET's enumeration costs too much.</summary>
-    public static unsafe class ProcDirectory
+    internal static unsafe class ProcDirectory
     {
         /// <summary>
         /// Appends the numeric entries of a directory (pids, tids, fds) to <paramref name="into"/>.

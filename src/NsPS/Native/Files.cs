@@ -6,7 +6,7 @@ using static NsPS.Native.Libc;
 namespace NsPS.Native
 {
     /// <summary>Files, folders and mounts for named sets: created exclusively, never through a symlink.</summary>
-    public static unsafe class Files
+    internal static unsafe class Files
     {
         private const int MNT_DETACH = 2;
         private const int UMOUNT_NOFOLLOW = 8;

@@ -7,7 +7,7 @@ using static NsPS.Native.Libc;
 namespace NsPS.Native
 {
     /// <summary>The identity and capabilities of the calling thread, as the kernel checks them when a map is written.</summary>
-    public sealed record Credentials(uint RealUid, uint EffectiveUid, uint RealGid, uint EffectiveGid, ulong EffectiveCapabilities,
+    internal sealed record Credentials(uint RealUid, uint EffectiveUid, uint RealGid, uint EffectiveGid, ulong EffectiveCapabilities,
         ulong BoundingCapabilities = ulong.MaxValue, bool NoNewPrivileges = false)
     {
         /// <summary>Capability numbers from linux/capability.h.</summary>
@@ -51,7 +51,7 @@ namespace NsPS.Native
     /// descriptor of the /proc/PID directory: once opened, the descriptor keeps leading to the same process,
     /// and to nothing when it exits, even if its pid is given to another process.
     /// </summary>
-    public static unsafe class IdMapFiles
+    internal static unsafe class IdMapFiles
     {
         /// <summary>Opens /proc/PID as a directory (O_PATH). ENOENT when there is no such process.</summary>
         public static FileDescriptor OpenProcess(int pid)

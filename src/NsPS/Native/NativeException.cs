@@ -4,9 +4,9 @@ namespace NsPS.Native
 {
     /// <summary>
     /// A system call that failed: the errno, its symbolic name, the kernel's words and the step that
-    /// made the call. Cmdlets turn it into an ErrorRecord (see <see cref="NsPS.ErrorFactory"/>).
+    /// made the call. The core turns it into an <see cref="NsPSException"/>.
     /// </summary>
-    public sealed class NativeException : Exception
+    internal class NativeException : Exception
     {
         public NativeException(string step, int errno, string? target = null)
             : base(Format(step, errno, target))
@@ -31,7 +31,7 @@ namespace NsPS.Native
         /// <summary>The file or object the call was made on, when there is one.</summary>
         public string? Target { get; }
 
-        private static string Format(string step, int errno, string? target) =>
+        internal static string Format(string step, int errno, string? target) =>
             $"{step}{(target is null ? "" : " " + target)}: {Native.Errno.Text(errno)}";
     }
 }

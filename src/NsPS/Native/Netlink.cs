@@ -8,7 +8,7 @@ namespace NsPS.Native
     /// A rtnetlink socket in the caller's net namespace, to ask which id (NETNSID) it gave another net
     /// namespace, as `ip netns list-id` and lsns do (RTM_GETNSID with NETNSA_FD).
     /// </summary>
-    public sealed unsafe class NetnsIdQuery : IDisposable
+    internal sealed unsafe class NetnsIdQuery : IDisposable
     {
         private const int NETLINK_ROUTE = 0;
         private const ushort RTM_NEWNSID = 88, RTM_GETNSID = 90, NLMSG_ERROR = 2, NLMSG_DONE = 3, NLM_F_REQUEST = 1, NLM_F_DUMP = 0x300;

@@ -8,7 +8,7 @@ using static NsPS.Native.Libc;
 namespace NsPS.Native
 {
     /// <summary>What the spawned program gets as its standard streams.</summary>
-    public readonly record struct StandardStreams(int Input, int Output, int Error)
+    internal readonly record struct StandardStreams(int Input, int Output, int Error)
     {
         /// <summary>-1 for a stream means /dev/null.</summary>
         public static StandardStreams Null => new(-1, -1, -1);
@@ -18,7 +18,7 @@ namespace NsPS.Native
     /// Starting and controlling child processes without fork in managed code: posix_spawn (safe from a
     /// multithreaded process), a SOCK_SEQPACKET channel, waitpid, pidfds and signals.
     /// </summary>
-    public static unsafe class ProcessControl
+    internal static unsafe class ProcessControl
     {
         private const int POSIX_SPAWN_SETSIGDEF = 0x04;
         private const int POSIX_SPAWN_SETSIGMASK = 0x08;
@@ -219,8 +219,8 @@ namespace NsPS.Native
                 foreach (var word in Encoding.ASCII.GetString(children).Split(' ', StringSplitOptions.RemoveEmptyEntries))
                 {
                     if (!int.TryParse(word, out int pid)) continue;
-                    if (Discovery.ProcStat.Read(pid) is not string text) continue;
-                    if (Discovery.ProcStat.Name(text) != comm || Discovery.ProcStat.State(text) != 'Z') continue;
+                    if (ProcStat.Read(pid) is not string text) continue;
+                    if (ProcStat.Name(text) != comm || ProcStat.State(text) != 'Z') continue;
                     int status;
                     if (waitpid(pid, &status, WNOHANG) == pid) reaped++;
                 }
@@ -272,15 +272,15 @@ namespace NsPS.Native
 
         /// <summary>
         /// Receives one message on a SEQPACKET socket, waiting at most <paramref name="timeoutMs"/> (-1: forever)
-        /// in slices so that <paramref name="cancelled"/> is honoured. Null at end of file.
+        /// in slices so that <paramref name="cancel"/> is honoured. Null at end of file.
         /// </summary>
-        public static string? Receive(int fd, int timeoutMs, Func<bool>? cancelled = null)
+        public static string? Receive(int fd, int timeoutMs, System.Threading.CancellationToken cancel = default)
         {
             pollfd p = new pollfd { fd = fd, events = (short)POLLIN };
             int waited = 0;
             while (true)
             {
-                if (cancelled?.Invoke() == true) throw new OperationCanceledException();
+                cancel.ThrowIfCancellationRequested();
                 int slice = timeoutMs < 0 ? 200 : Math.Min(200, timeoutMs - waited);
                 int rc = poll(&p, 1, slice);
                 if (rc < 0 && errno == Errno.EINTR) continue;
@@ -309,8 +309,8 @@ namespace NsPS.Native
         /// <summary>As <see cref="StartTime(int)"/>; with <paramref name="includeZombies"/> also for an ended process not yet reaped.</summary>
         public static ulong? StartTime(int pid, bool includeZombies)
         {
-            if (Discovery.ProcStat.Read(pid) is not string text) return null;
-            return !includeZombies && Discovery.ProcStat.State(text) is 'Z' or 'X' ? null : Discovery.ProcStat.StartTime(text);
+            if (ProcStat.Read(pid) is not string text) return null;
+            return !includeZombies && ProcStat.State(text) is 'Z' or 'X' ? null : ProcStat.StartTime(text);
         }
 
         public static uint CurrentEuid => geteuid();

@@ -7,16 +7,24 @@ using static NsPS.Native.Libc;
 namespace NsPS.Native
 {
     /// <summary>Result of stat(2) on a file: the fields NsPS uses.</summary>
-    public readonly record struct FileId(ulong Device, ulong Inode, uint Uid, uint Mode)
+    internal readonly record struct FileId(ulong Device, ulong Inode, uint Uid, uint Mode)
     {
         public bool IsDirectory => (Mode & 0xF000) == 0x4000;
+
+        /// <summary>The identity check: the file is this (device, inode), i.e. still the namespace that was named.</summary>
+        public bool Is(ulong device, ulong inode) => Device == device && Inode == inode;
+
+        /// <summary>Whether <paramref name="path"/> leads to the file (device, inode) now.</summary>
+        public static bool Leads(string path, ulong device, ulong inode) => Sys.TryStat(Sys.CPath(path), out var id) == 0 && id.Is(device, inode);
     }
 
     /// <summary>
-    /// The interop core: every system call NsPS makes in-process goes through here. Failures become
+    /// System calls on files and namespace files (stat, open, ioctl(NS_GET_*), pidfd, reads). The other
+    /// calls of the interop core are in <see cref="Files"/>, <see cref="ProcessControl"/>, <see cref="ProcDirectory"/>,
+    /// <see cref="IdMapFiles"/> and <see cref="NetnsIdQuery"/>, all over <see cref="Libc"/>. Failures become
     /// <see cref="NativeException"/> (or, on the hot discovery path, a negative errno return).
     /// </summary>
-    public static unsafe class Sys
+    internal static unsafe class Sys
     {
         // <linux/nsfs.h>: NSIO = 0xb7
         private const int NS_GET_USERNS = 0xb701;
@@ -208,7 +216,7 @@ namespace NsPS.Native
     }
 
     /// <summary>An owned file descriptor, closed on Dispose.</summary>
-    public sealed class FileDescriptor : IDisposable
+    internal sealed class FileDescriptor : IDisposable
     {
         internal FileDescriptor(int fd, string path) { Value = fd; Path = path; }
 

@@ -1,15 +1,15 @@
 using System;
 using System.Globalization;
 
-namespace NsPS.Discovery
+namespace NsPS.Native
 {
     /// <summary>Fields of /proc/PID/stat ("pid (comm) state ppid ..."; comm may hold spaces and parentheses).</summary>
-    public static class ProcStat
+    internal static class ProcStat
     {
         /// <summary>The text of /proc/PID/stat; null when it cannot be read (the process is gone).</summary>
         public static string? Read(int pid)
         {
-            var bytes = Native.Sys.TryReadAll(Native.Sys.CPath($"/proc/{pid}/stat"), out _);
+            var bytes = Sys.TryReadAll(Sys.CPath($"/proc/{pid}/stat"), out _);
             return bytes is null ? null : System.Text.Encoding.UTF8.GetString(bytes);
         }
 
