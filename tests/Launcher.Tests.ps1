@@ -9,6 +9,7 @@ BeforeDiscovery {
 
 BeforeAll {
     . $PSScriptRoot/common.ps1
+    Import-LauncherDriver
 
     $script:Src = Join-Path $RepoRoot 'src/launcher'
     $script:FuzzSrc = Join-Path $Src 'fuzz'
@@ -63,7 +64,7 @@ BeforeAll {
     function Start-Launcher([string] $Request, [string] $Path, [int] $Channel = -1, [string[]] $Argv = @('nsps-launcher')) {
         $script:StderrCount++
         $stderrPath = Join-Path $SanitizerLogs "stderr-$StderrCount.txt"
-        $pair = if ($Channel -lt 0) { [NsPS.Native.ProcessControl]::SeqPacketPair() } else { $null }
+        $pair = if ($Channel -lt 0) { [NsPS.Tests.LauncherDriver]::SeqPacketPair() } else { $null }
         $theirs = if ($pair) { $pair.Item2 } else { $Channel }
         $stderr = [IO.File]::Open($stderrPath, 'Create', 'Write', 'ReadWrite')
         $saved = $env:ASAN_OPTIONS, $env:UBSAN_OPTIONS
@@ -72,7 +73,7 @@ BeforeAll {
             $env:ASAN_OPTIONS = "detect_leaks=1:abort_on_error=1:log_path=$SanitizerLogs/asan"
             $env:UBSAN_OPTIONS = "print_stacktrace=1:halt_on_error=1:log_path=$SanitizerLogs/ubsan"
             $fd = $stderr.SafeFileHandle.DangerousGetHandle().ToInt32()
-            $launcherPid = [NsPS.Native.ProcessControl]::Spawn($Path, $Argv, $theirs, [NsPS.Native.StandardStreams]::new(-1, -1, $fd))
+            $launcherPid = [NsPS.Tests.LauncherDriver]::Spawn($Path, $Argv, $theirs, -1, -1, $fd)
             $Spawned.Add($launcherPid)
         }
         finally {
@@ -82,13 +83,13 @@ BeforeAll {
         }
         $l = [pscustomobject]@{ Pid = $launcherPid; Channel = if ($pair) { $pair.Item1 } else { -1 }; Stderr = $stderrPath
             Reports = [Collections.Generic.List[object]]::new(); Status = $null; Holder = 0 }
-        if ($Request) { [NsPS.Native.ProcessControl]::Send($l.Channel, $Request) }
+        if ($Request) { [NsPS.Tests.LauncherDriver]::Send($l.Channel, $Request) }
         $l
     }
 
     # The next report (parsed), or $null at end of file.
     function Receive-Report($L, [int] $TimeoutMs = $PatienceMs) {
-        $text = [NsPS.Native.ProcessControl]::Receive($L.Channel, $TimeoutMs, $null)
+        $text = [NsPS.Tests.LauncherDriver]::Receive($L.Channel, $TimeoutMs)
         if ($null -eq $text) { return $null }
         $r = $text | ConvertFrom-Json
         $L.Reports.Add($r)
@@ -100,8 +101,8 @@ BeforeAll {
     # Waits for the launcher; its status as the module sees it: the exit code, or 128 + the signal.
     function Wait-Launcher($L) {
         if ($null -eq $L.Status) {
-            $s = [NsPS.Native.ProcessControl]::Wait($L.Pid, $true)
-            $L.Status = if ($null -ne [NsPS.Native.ProcessControl]::ExitCode($s)) { [NsPS.Native.ProcessControl]::ExitCode($s) } else { 128 + [NsPS.Native.ProcessControl]::TermSignal($s) }
+            $s = [NsPS.Tests.LauncherDriver]::Wait($L.Pid, $true)
+            $L.Status = if ($null -ne [NsPS.Tests.LauncherDriver]::ExitCode($s)) { [NsPS.Tests.LauncherDriver]::ExitCode($s) } else { 128 + [NsPS.Tests.LauncherDriver]::TermSignal($s) }
         }
         $L.Status
     }
@@ -114,7 +115,7 @@ BeforeAll {
     function Wait-Child([int] $ProcessId, [int] $TimeoutMs = $PatienceMs) {
         $sw = [Diagnostics.Stopwatch]::StartNew()
         while ($sw.ElapsedMilliseconds -lt $TimeoutMs) {
-            try { if ($null -ne [NsPS.Native.ProcessControl]::Wait($ProcessId, $false)) { return $true } }
+            try { if ($null -ne [NsPS.Tests.LauncherDriver]::Wait($ProcessId, $false)) { return $true } }
             catch { return -not (Test-Path "/proc/$ProcessId") }   # not (or no longer) our child
             Start-Sleep -Milliseconds 10
         }
@@ -126,7 +127,7 @@ BeforeAll {
         $l = Start-Launcher $Request $Path
         while ($r = Receive-Report $l) {
             if ($r.event -eq 'userns') {
-                if ($OnUserNs) { & $OnUserNs $l $r } else { [NsPS.Native.ProcessControl]::Send($l.Channel, 'continue') }
+                if ($OnUserNs) { & $OnUserNs $l $r } else { [NsPS.Tests.LauncherDriver]::Send($l.Channel, 'continue') }
                 if ($l.Channel -lt 0) { break }
             }
             if ($r.event -in 'ready', 'error', 'exited') { break }   # the last one (a holder keeps the channel open)
@@ -207,7 +208,7 @@ AfterAll {
         $ppid = Get-Content "/proc/$p/status" -ErrorAction Ignore | Where-Object { $_ -like 'PPid:*' }
         if ($ppid -and [int](($ppid -split ':')[1].Trim()) -eq $PID) {
             [void][Tmds.Linux.LibC]::kill([Tmds.Linux.pid_t][int]$p, 9)
-            try { [void][NsPS.Native.ProcessControl]::Wait($p, $true) } catch { }
+            try { [void][NsPS.Tests.LauncherDriver]::Wait($p, $true) } catch { }
         }
     }
     if ($Work -and (Test-Path $Work)) { Remove-Item $Work -Recurse -Force }
@@ -370,7 +371,7 @@ Describe 'nsps-launcher' {
                 $r.pid | Should -Be $l.Pid
                 Set-Content "/proc/$($r.pid)/uid_map" '0 100000 65536' -NoNewline
                 Set-Content "/proc/$($r.pid)/gid_map" '0 100000 65536' -NoNewline
-                [NsPS.Native.ProcessControl]::Send($l.Channel, "continue`n")
+                [NsPS.Tests.LauncherDriver]::Send($l.Channel, "continue`n")
             }
             $L.Status | Should -Be 0
             (Get-Event $L 'userns').Count | Should -Be 1
@@ -379,7 +380,7 @@ Describe 'nsps-launcher' {
         }
 
         It 'waitmap + abort: error step abort, ECANCELED, status 66, nothing left' {
-            $script:L = Invoke-Launcher "mode=create`ntypes=user,net`nwaitmap=1`n" -OnUserNs { param($l) [NsPS.Native.ProcessControl]::Send($l.Channel, 'abort') }
+            $script:L = Invoke-Launcher "mode=create`ntypes=user,net`nwaitmap=1`n" -OnUserNs { param($l) [NsPS.Tests.LauncherDriver]::Send($l.Channel, 'abort') }
             $L.Status | Should -Be 66
             $e = Get-Event $L 'error'
             $e.Count | Should -Be 1
@@ -394,7 +395,7 @@ Describe 'nsps-launcher' {
             $L.Status | Should -Be 66
             (Get-Event $L 'error').Count | Should -Be 0
             Assert-SanitizerClean $L
-            $script:L = Invoke-Launcher "mode=create`ntypes=user`nwaitmap=1`n" -OnUserNs { param($l) [NsPS.Native.ProcessControl]::Send($l.Channel, 'continue please') }
+            $script:L = Invoke-Launcher "mode=create`ntypes=user`nwaitmap=1`n" -OnUserNs { param($l) [NsPS.Tests.LauncherDriver]::Send($l.Channel, 'continue please') }
             $L.Status | Should -Be 64
             (Get-Event $L 'error')[0].step | Should -Be 'request'
             Assert-SanitizerClean $L
@@ -434,7 +435,7 @@ Describe 'nsps-launcher' {
         }
 
         It 'ends with status 65 and no word when descriptor 3 is not a SEQPACKET socket' {
-            $pipe = [NsPS.Native.ProcessControl]::Pipe()
+            $pipe = [NsPS.Tests.LauncherDriver]::Pipe()
             try { $script:L = Start-Launcher '' $Asan -Channel $pipe.Item1 }
             finally { [void][Tmds.Linux.LibC]::close($pipe.Item1); [void][Tmds.Linux.LibC]::close($pipe.Item2) }
             Wait-Launcher $L | Should -Be 65
@@ -485,7 +486,7 @@ Describe 'nsps-launcher' {
                 param($l, $r)
                 Set-Content "/proc/$($r.pid)/uid_map" '0 0 4294967295' -NoNewline
                 Set-Content "/proc/$($r.pid)/gid_map" '0 0 4294967295' -NoNewline
-                [NsPS.Native.ProcessControl]::Send($l.Channel, 'continue')
+                [NsPS.Tests.LauncherDriver]::Send($l.Channel, 'continue')
             }
             try {
                 $set.Status | Should -Be 0

@@ -8,6 +8,7 @@ BeforeDiscovery {
 
 BeforeAll {
     . $PSScriptRoot/common.ps1
+    Import-LauncherDriver
     $script:Prefix = 'nsps-r-' + [guid]::NewGuid().ToString('n').Substring(0, 6)
     $script:Cycles = if ($env:NSPS_CYCLES) { [int]$env:NSPS_CYCLES } else { 50 }
     function Get-Threads { @(Get-ChildItem /proc/self/task).Count }
@@ -68,16 +69,16 @@ Describe 'Faults' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
     It 'the launcher killed during setup leaves nothing behind' {
         # Drive the launcher as the module does, and kill it while it waits for the id maps.
         $before = Get-SystemTrace
-        $pair = [NsPS.Native.ProcessControl]::SeqPacketPair()
-        $launcher = [NsPS.Native.ProcessControl]::Spawn((Join-Path (Split-Path $ModuleManifest) 'nsps-launcher'), [string[]]@('nsps-launcher'), $pair.Item2, [NsPS.Native.StandardStreams]::Null)
+        $pair = [NsPS.Tests.LauncherDriver]::SeqPacketPair()
+        $launcher = [NsPS.Tests.LauncherDriver]::Spawn((Join-Path (Split-Path $ModuleManifest) 'nsps-launcher'), [string[]]@('nsps-launcher'), $pair.Item2)
         [void][Tmds.Linux.LibC]::close($pair.Item2)
         try {
-            [NsPS.Native.ProcessControl]::Send($pair.Item1, "mode=create`ntypes=user,net,uts,pid`nwaitmap=1`n")
-            $report = [NsPS.Native.ProcessControl]::Receive($pair.Item1, $PatienceMs, $null) | ConvertFrom-Json
+            [NsPS.Tests.LauncherDriver]::Send($pair.Item1, "mode=create`ntypes=user,net,uts,pid`nwaitmap=1`n")
+            $report = [NsPS.Tests.LauncherDriver]::Receive($pair.Item1, $PatienceMs) | ConvertFrom-Json
             $report.event | Should -Be 'userns'
             kill -KILL $launcher
-            [NsPS.Native.ProcessControl]::Wait($launcher, $true) | Out-Null
-            [NsPS.Native.ProcessControl]::Receive($pair.Item1, $PatienceMs, $null) | Should -BeNullOrEmpty
+            [NsPS.Tests.LauncherDriver]::Wait($launcher, $true) | Out-Null
+            [NsPS.Tests.LauncherDriver]::Receive($pair.Item1, $PatienceMs) | Should -BeNullOrEmpty
         }
         finally { [void][Tmds.Linux.LibC]::close($pair.Item1) }
         Compare-SystemTrace $before (Get-SystemTrace) -Ignore Fds | Should -BeNullOrEmpty

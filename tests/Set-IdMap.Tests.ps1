@@ -184,19 +184,6 @@ Describe 'Set-IdMap as root' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root'
             (Get-ProcText $p.Id uid_map) | Should -BeExactly $Expected.ToKernelString()
         }
 
-        It 'explains the kernel''s refusal when the map is written between plan and write' {
-            $p = New-Holder
-            $plan = [NsPS.IdMaps.IdMapEngine]::Plan($p.Id, [NsPS.IdMap]'0 0 1', $null, $null, 'Auto')
-            sh -c "echo '0 100000 1' > /proc/$($p.Id)/uid_map"
-            $thrown = $null
-            try { [NsPS.IdMaps.IdMapEngine]::Apply($plan, $null) } catch { $thrown = $_.Exception.InnerException }
-            $thrown | Should -BeOfType ([NsPS.IdMaps.IdMapException])
-            $thrown.ErrorId | Should -Be 'MapAlreadyWritten'
-            $thrown.ErrnoName | Should -Be 'EPERM'
-            $thrown.Message | Should -BeLike '*was already written; a map can be written once*Operation not permitted (EPERM)*'
-            $thrown.Native.Target | Should -Be "/proc/$($p.Id)/uid_map"
-        }
-
         It 'refuses <Name> with NsPS.InvalidIdMap before writing anything' -ForEach $InvalidCases {
             $p = New-Holder
             $err = $null
@@ -334,30 +321,6 @@ Describe 'Set-IdMap as root' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root'
             $err | ForEach-Object { $_.FullyQualifiedErrorId | Should -Be 'NsPS.NoSubordinateIds,NsPS.Commands.SetIdMapCommand' }
             $err.Exception.Message | Should -Be @("/etc/subuid gives no subordinate uids to user 'root' (uid 0).", "/etc/subgid gives no subordinate gids to user 'root' (uid 0).")
             $err[0].ErrorDetails.RecommendedAction | Should -BeLike "Add lines 'root:START:COUNT' to /etc/subuid and /etc/subgid*"
-        }
-    }
-
-    Context 'the engine that New-Namespace shares' {
-        It 'plans each write in the kernel''s order and applies the plan' {
-            $p = New-Holder
-            $plan = [NsPS.IdMaps.IdMapEngine]::Plan($p.Id, [NsPS.IdMap]$Ranges, [NsPS.IdMap]'0 100000 65536', [NsPS.SetGroups]::Deny, [NsPS.IdMapHelper]::Auto)
-            $plan.Steps.File | Should -Be @("/proc/$($p.Id)/setgroups", "/proc/$($p.Id)/uid_map", "/proc/$($p.Id)/gid_map")
-            $plan.Steps.Text | Should -Be @('deny', $Expected.ToWriteString(), "0 100000 65536`n")
-            $plan.UsesHelper | Should -BeFalse
-            $plan.NamespaceId | Should -Be (Get-NsInode "/proc/$($p.Id)/ns/user")
-            # Planning writes nothing.
-            (Get-ProcText $p.Id uid_map) | Should -BeNullOrEmpty
-            $said = [System.Collections.Generic.List[string]]::new()
-            [NsPS.IdMaps.IdMapEngine]::Apply($plan, [Action[string]] { param($m) $said.Add($m) })
-            $said | Should -HaveCount 3
-            (Get-ProcText $p.Id uid_map) | Should -BeExactly $Expected.ToKernelString()
-            (Get-ProcText $p.Id setgroups).Trim() | Should -Be 'deny'
-        }
-
-        It 'builds the maps of -MapRootUser and -MapCurrentUser from the caller''s ids' {
-            [NsPS.IdMaps.IdMapEngine]::RootUserMaps().UidMap.ToString() | Should -Be "0 $(id -u) 1"
-            [NsPS.IdMaps.IdMapEngine]::RootUserMaps().GidMap.ToString() | Should -Be "0 $(id -g) 1"
-            [NsPS.IdMaps.IdMapEngine]::CurrentUserMaps().UidMap.ToString() | Should -Be "$(id -u) $(id -u) 1"
         }
     }
 }
@@ -516,20 +479,6 @@ Get-Maps $h.Id
 '@)
         (Get-Errors $r)[0].FullyQualifiedErrorId | Should -Be 'NsPS.SetGroupsNotDenied,NsPS.Commands.SetIdMapCommand'
         (Get-Maps $r).Gid | Should -BeNullOrEmpty
-    }
-
-    It 'explains the kernel''s refusal of setgroups once the gid map is written (NsPS.SetGroupsLocked)' {
-        $r = Invoke-AsUser $Sandbox -Uid $Uid -Gid $Gid -KeepBoundingSet (New-UserScript @'
-$plan = [NsPS.IdMaps.IdMapEngine]::Plan($h.Id, $null, [NsPS.IdMap]'0 @GID@ 1', $null, 'Never')
-$plan.Steps.FileName
-# Someone else maps it between the plan and the write.
-sh -c "echo deny > /proc/$($h.Id)/setgroups && echo '0 @GID@ 1' > /proc/$($h.Id)/gid_map"
-try { [NsPS.IdMaps.IdMapEngine]::Apply($plan, $null) } catch { $e = $_.Exception.InnerException; $e.ErrorId; $e.ErrnoName; $e.Message }
-'@)
-        $r[0..1] | Should -Be @('setgroups', 'gid_map')
-        $r[2] | Should -Be 'SetGroupsLocked'
-        $r[3] | Should -Be 'EPERM'
-        $r[4] | Should -BeLike 'The gid map of user namespace * is already written; setgroups can only be set before the gid map is written (write /proc/*/setgroups: Operation not permitted (EPERM)).'
     }
 
     It 'refuses another user''s process with NsPS.MapFileNotWritable' {

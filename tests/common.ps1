@@ -5,6 +5,21 @@ $script:ModuleManifest = Join-Path $RepoRoot 'out/NsPS/NsPS.psd1'
 if (-not (Test-Path $ModuleManifest)) { throw "Build the module first: dotnet pwsh ./build.ps1 (missing $ModuleManifest)." }
 Import-Module $ModuleManifest -Force
 
+# The module's own way of driving the launcher, for the files that test the launcher binary on its own:
+# NsPS.Tests.LauncherDriver, from the xunit assembly (the interop core itself is internal to NsPS). Built
+# here when the test run has not built it yet.
+function Import-LauncherDriver {
+    $project = Join-Path $RepoRoot 'tests/NsPS.Tests'
+    $dll = Get-ChildItem (Join-Path $project 'bin') -Recurse -Filter NsPS.Tests.dll -ErrorAction Ignore |
+        Sort-Object LastWriteTimeUtc -Descending | Select-Object -First 1
+    if (-not $dll) {
+        dotnet build $project -c Release -nologo -v q | Out-Null
+        if ($LASTEXITCODE) { throw "dotnet build $project failed." }
+        $dll = Get-ChildItem (Join-Path $project 'bin') -Recurse -Filter NsPS.Tests.dll | Sort-Object LastWriteTimeUtc -Descending | Select-Object -First 1
+    }
+    Add-Type -Path $dll.FullName
+}
+
 function Get-PwshCommand {
     $exe = [Environment]::ProcessPath
     if ((Split-Path $exe -Leaf) -match '^dotnet') { return @($exe, (Join-Path $PSHOME 'pwsh.dll')) }

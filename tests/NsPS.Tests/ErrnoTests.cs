@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Management.Automation;
 using NsPS.Native;
 using Xunit;
@@ -44,12 +45,12 @@ public class ErrnoTests
     [InlineData(16, ErrorCategory.ResourceBusy)]
     [InlineData(25, ErrorCategory.NotImplemented)]
     [InlineData(5, ErrorCategory.NotSpecified)]
-    public void Maps_errno_to_a_category(int errno, ErrorCategory category) => Assert.Equal(category, ErrorFactory.CategoryFor(errno));
+    public void Maps_errno_to_a_category(int errno, ErrorCategory category) => Assert.Equal(category, NsPSException.CategoryFor(errno));
 
     [Fact]
     public void ErrorRecord_has_a_stable_id_and_a_hint()
     {
-        var record = ErrorFactory.FromNative(new NativeException("unshare", 28), "CreateFailed", "net");
+        var record = NsPSException.FromNative(new NativeException("unshare", 28), "CreateFailed", "net").ToErrorRecords().Single();
         Assert.Equal("NsPS.CreateFailed", record.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.LimitsExceeded, record.CategoryInfo.Category);
         Assert.Contains("max_", record.ErrorDetails.RecommendedAction);

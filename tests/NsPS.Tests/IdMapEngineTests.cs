@@ -17,10 +17,11 @@ public class IdMapEngineTests
     {
         var e = Assert.Throws<IdMapException>(() =>
             IdMapEngine.Plan(NoSuchPid, IdMap.Parse("0 1000 0\n5 5 1\n5 6 1"), IdMap.Parse("4294967295 0 1"), null, IdMapHelper.Auto));
-        Assert.Equal("InvalidIdMap", e.ErrorId);
+        Assert.Equal("NsPS.InvalidIdMap", e.ErrorId);
         Assert.Equal(ErrorCategory.InvalidArgument, e.Category);
         Assert.Equal(new[] { "uid map", "uid map", "gid map" }, e.Problems.Select(p => p.MapName));
-        var records = e.ToErrorRecords("target").ToArray();
+        e.TargetObject = "target";
+        var records = e.ToErrorRecords().ToArray();
         Assert.Equal(3, records.Length);
         Assert.All(records, r => Assert.Equal("NsPS.InvalidIdMap", r.FullyQualifiedErrorId));
         Assert.All(records, r => Assert.Equal(ErrorCategory.InvalidArgument, r.CategoryInfo.Category));
@@ -34,8 +35,9 @@ public class IdMapEngineTests
     public void Plan_wants_something_to_write()
     {
         var e = Assert.Throws<IdMapException>(() => IdMapEngine.Plan(NoSuchPid, null, null, null, IdMapHelper.Auto));
-        Assert.Equal("NothingToWrite", e.ErrorId);
-        var record = Assert.Single(e.ToErrorRecords(42));
+        Assert.Equal("NsPS.NothingToWrite", e.ErrorId);
+        e.TargetObject = 42;
+        var record = Assert.Single(e.ToErrorRecords());
         Assert.Equal(42, record.TargetObject);
     }
 
@@ -43,7 +45,7 @@ public class IdMapEngineTests
     public void Plan_refuses_a_process_that_does_not_exist()
     {
         var e = Assert.Throws<IdMapException>(() => IdMapEngine.Plan(NoSuchPid, IdMap.Parse("0 0 1"), null, null, IdMapHelper.Auto));
-        Assert.Equal("ProcessNotFound", e.ErrorId);
+        Assert.Equal("NsPS.ProcessNotFound", e.ErrorId);
         Assert.Equal(ErrorCategory.ObjectNotFound, e.Category);
         Assert.Equal("ENOENT", e.ErrnoName);
         Assert.Equal(2, e.Errno);
@@ -53,7 +55,7 @@ public class IdMapEngineTests
     public void Plan_refuses_to_map_the_callers_own_namespace_again()
     {
         var e = Assert.Throws<IdMapException>(() => IdMapEngine.Plan(Environment.ProcessId, IdMap.Parse("0 0 1"), null, null, IdMapHelper.Auto));
-        Assert.Equal("MapAlreadyWritten", e.ErrorId);
+        Assert.Equal("NsPS.MapAlreadyWritten", e.ErrorId);
         Assert.Contains("was already written; a map can be written once", e.Message);
     }
 
@@ -68,8 +70,9 @@ public class IdMapEngineTests
     public void A_helper_failure_carries_the_command_and_what_it_said()
     {
         var e = new IdMapHelperException("newuidmap failed", "hint", new[] { "/usr/bin/newuidmap", "42", "0", "1000", "1" }, 1, "newuidmap: uid range [0-1) -> [1000-1001) not allowed");
-        Assert.Equal("HelperFailed", e.ErrorId);
-        var record = Assert.Single(e.ToErrorRecords(42));
+        Assert.Equal("NsPS.HelperFailed", e.ErrorId);
+        e.TargetObject = 42;
+        var record = Assert.Single(e.ToErrorRecords());
         Assert.Equal("NsPS.HelperFailed", record.FullyQualifiedErrorId);
         Assert.Same(e, record.Exception);
         Assert.Equal(1, e.ExitCode);
@@ -81,7 +84,8 @@ public class IdMapEngineTests
         var native = new NativeException("write", 1, "/proc/42/uid_map");
         var e = new IdMapException("MapAlreadyWritten", ErrorCategory.InvalidOperation, "m", "h", innerException: native);
         Assert.Equal("EPERM", e.ErrnoName);
-        Assert.Same(native, e.Native);
+        Assert.Same(native, e.NativeError);
+        Assert.Equal("write", e.Step);
     }
 
     [Fact]

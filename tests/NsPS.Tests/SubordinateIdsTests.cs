@@ -1,5 +1,6 @@
 using System.Linq;
 using NsPS.IdMaps;
+using NsPS.Native;
 using Xunit;
 
 namespace NsPS.Tests;
@@ -57,9 +58,9 @@ public class SubordinateIdsTests
     public void Finds_the_name_and_primary_group_of_a_uid()
     {
         const string passwd = "root:x:0:0:root:/root:/bin/bash\n#x:x:5:5::/:/bin/sh\nalice:x:1001:1500::/home/alice:/bin/bash\nbad:x:7\n";
-        Assert.Equal(new UserAccount("alice", 1001, 1500), UserAccount.Find(passwd, 1001));
-        Assert.Equal("root", UserAccount.Find(passwd, 0)!.Name);
-        Assert.Null(UserAccount.Find(passwd, 5));
-        Assert.Null(UserAccount.Find(passwd, 7));
+        Assert.Equal(new UserAccount("alice", 1001, 1500), Passwd.Find(Passwd.Parse(passwd), 1001));
+        Assert.Equal("root", Passwd.Find(Passwd.Parse(passwd), 0)!.Name);
+        Assert.Null(Passwd.Find(Passwd.Parse(passwd), 5));
+        Assert.Null(Passwd.Find(Passwd.Parse(passwd), 7));
     }
 }
