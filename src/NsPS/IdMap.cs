@@ -13,8 +13,10 @@ namespace NsPS
     /// <summary>One line of a uid_map or gid_map: <see cref="Count"/> ids starting at <see cref="InsideId"/> inside map to ids starting at <see cref="OutsideId"/> outside.</summary>
     public sealed class IdMapEntry : IEquatable<IdMapEntry>
     {
+        /// <summary>An empty entry (0 0 0), for serializers; an entry with a count of 0 is invalid.</summary>
         public IdMapEntry() { }
 
+        /// <summary>The ids inside..inside+count-1 mapped to outside..outside+count-1.</summary>
         public IdMapEntry(uint insideId, uint outsideId, uint count)
         {
             InsideId = insideId;
@@ -36,18 +38,26 @@ namespace NsPS
             (InsideId, OutsideId, Count) = (e.InsideId, e.OutsideId, e.Count);
         }
 
+        /// <summary>The first id inside the user namespace.</summary>
         public uint InsideId { get; set; }
+        /// <summary>The first id it maps to in the parent user namespace.</summary>
         public uint OutsideId { get; set; }
+        /// <summary>How many consecutive ids are mapped.</summary>
         public uint Count { get; set; }
 
         /// <summary>The entry as "inside outside count".</summary>
         public override string ToString() => string.Format(CultureInfo.InvariantCulture, "{0} {1} {2}", InsideId, OutsideId, Count);
 
+        /// <inheritdoc/>
         public bool Equals(IdMapEntry? other) => other is not null && InsideId == other.InsideId && OutsideId == other.OutsideId && Count == other.Count;
+        /// <inheritdoc/>
         public override bool Equals(object? obj) => Equals(obj as IdMapEntry);
+        /// <inheritdoc/>
         public override int GetHashCode() => HashCode.Combine(InsideId, OutsideId, Count);
 
+        /// <inheritdoc/>
         public static bool operator ==(IdMapEntry? left, IdMapEntry? right) => left is null ? right is null : left.Equals(right);
+        /// <inheritdoc/>
         public static bool operator !=(IdMapEntry? left, IdMapEntry? right) => !(left == right);
 
         /// <summary>Parses "0 1000 1" or "0:1000:1" (any run of blanks, or colons, between the three numbers).</summary>
@@ -175,8 +185,10 @@ namespace NsPS
         /// <summary>A map with no entries (an unmapped user namespace).</summary>
         public static IdMap Empty { get; } = new IdMap(Array.Empty<IdMapEntry>());
 
+        /// <summary>A map of these entries, in order.</summary>
         public IdMap(IEnumerable<IdMapEntry> entries) => _entries = entries.Select(e => new IdMapEntry(e.InsideId, e.OutsideId, e.Count)).ToArray();
 
+        /// <summary>A map of these entries, in order.</summary>
         public IdMap(params IdMapEntry[] entries) : this((IEnumerable<IdMapEntry>)entries) { }
 
         /// <summary>Converts a string ("0 1000 1", "0:1000:1", several lines or ';'-separated parts) into a map.</summary>
@@ -188,8 +200,10 @@ namespace NsPS
         /// <summary>Converts an array of strings (each one or several entries), hashtables, entries and maps.</summary>
         public IdMap(object[] items) : this(FromItems(items)) { }
 
+        /// <summary>The entries, in the order they are written.</summary>
         public IReadOnlyList<IdMapEntry> Entries => _entries;
 
+        /// <summary>How many entries the map has.</summary>
         public int Count => _entries.Length;
 
         /// <summary>Parses the text of uid_map/gid_map, or any lines or ';'-separated parts of "inside outside count" / "inside:outside:count".</summary>
@@ -267,8 +281,11 @@ namespace NsPS
         /// <summary>Compact form for tables: entries separated by ", ".</summary>
         public override string ToString() => string.Join(", ", _entries.Select(e => e.ToString()));
 
+        /// <inheritdoc/>
         public bool Equals(IdMap? other) => other is not null && _entries.SequenceEqual(other._entries);
+        /// <inheritdoc/>
         public override bool Equals(object? obj) => Equals(obj as IdMap);
+        /// <inheritdoc/>
         public override int GetHashCode()
         {
             var h = new HashCode();
@@ -276,9 +293,12 @@ namespace NsPS
             return h.ToHashCode();
         }
 
+        /// <inheritdoc/>
         public static bool operator ==(IdMap? left, IdMap? right) => left is null ? right is null : left.Equals(right);
+        /// <inheritdoc/>
         public static bool operator !=(IdMap? left, IdMap? right) => !(left == right);
 
+        /// <inheritdoc/>
         public IEnumerator<IdMapEntry> GetEnumerator() => ((IEnumerable<IdMapEntry>)_entries).GetEnumerator();
         IEnumerator IEnumerable.GetEnumerator() => _entries.GetEnumerator();
     }
@@ -291,6 +311,7 @@ namespace NsPS
     [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
     public sealed class IdMapTransformationAttribute : ArgumentTransformationAttribute
     {
+        /// <inheritdoc/>
         public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
         {
             if (inputData is null || inputData is IdMap) return inputData;
@@ -312,6 +333,7 @@ namespace NsPS
     /// </summary>
     public sealed class IdMapTypeConverter : PSTypeConverter
     {
+        /// <inheritdoc/>
         public override bool CanConvertFrom(object sourceValue, Type destinationType)
         {
             if (destinationType != typeof(IdMap)) return false;
@@ -326,6 +348,7 @@ namespace NsPS
             }
         }
 
+        /// <inheritdoc/>
         public override object ConvertFrom(object sourceValue, Type destinationType, IFormatProvider formatProvider, bool ignoreCase)
         {
             try
@@ -338,8 +361,10 @@ namespace NsPS
             }
         }
 
+        /// <inheritdoc/>
         public override bool CanConvertTo(object sourceValue, Type destinationType) => false;
 
+        /// <inheritdoc/>
         public override object ConvertTo(object sourceValue, Type destinationType, IFormatProvider formatProvider, bool ignoreCase) =>
             throw new PSInvalidCastException($"An id map does not convert to {destinationType}.");
     }

@@ -17,6 +17,7 @@ namespace NsPS
         /// <summary>The folder of the calling process's namespace files.</summary>
         internal const string NamespaceDirectory = "/proc/self/ns";
 
+        /// <inheritdoc/>
         public void OnImport()
         {
             if (Problem(RuntimeInformation.IsOSPlatform(OSPlatform.Linux), RuntimeInformation.OSDescription, NamespaceDirectory) is string problem)

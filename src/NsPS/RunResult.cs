@@ -26,6 +26,7 @@ namespace NsPS
         /// <summary>True when the program exited with code 0.</summary>
         public bool Success => ExitCode == 0;
 
+        /// <inheritdoc/>
         public override string ToString() => Signal is int s ? $"{Command}: signal {s}" : $"{Command}: exit code {ExitCode}";
     }
 }

@@ -12,23 +12,30 @@ namespace NsPS
     {
         private readonly T[] _items;
 
+        /// <summary>A list of these values.</summary>
         public ValueList(T[] items) => _items = items ?? Array.Empty<T>();
 
+        /// <summary>The empty list.</summary>
         public static ValueList<T> Empty { get; } = new(Array.Empty<T>());
 
+        /// <summary>The value at an index.</summary>
         public T this[int index] => _items[index];
 
+        /// <summary>How many values the list has.</summary>
         public int Count => _items.Length;
 
         /// <summary>The same as <see cref="Count"/>, as for an array.</summary>
         public int Length => _items.Length;
 
+        /// <inheritdoc/>
         public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)_items).GetEnumerator();
 
         IEnumerator IEnumerable.GetEnumerator() => _items.GetEnumerator();
 
+        /// <inheritdoc/>
         public override string ToString() => string.Join(", ", _items);
 
+        /// <inheritdoc/>
         public static implicit operator ValueList<T>(T[] items) => new(items);
     }
 }

@@ -12,6 +12,7 @@ namespace NsPS.Commands
     /// <summary>Completes -Name with the names of NsPS sets and ip netns names.</summary>
     public sealed class NameCompleter : IArgumentCompleter
     {
+        /// <inheritdoc/>
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {

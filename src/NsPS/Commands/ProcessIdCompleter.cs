@@ -15,6 +15,7 @@ namespace NsPS.Commands
     /// </summary>
     public sealed class ProcessIdCompleter : IArgumentCompleter
     {
+        /// <inheritdoc/>
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters) => Complete(wordToComplete, "/proc");
 

@@ -29,6 +29,8 @@ namespace NsPS.Discovery
 
         private readonly int _kinds;
 
+        /// <param name="procFd">A descriptor of /proc, opened once for all walkers.</param>
+        /// <param name="procRoot">The path of /proc, for messages.</param>
         /// <param name="kinds">The kinds to read, a bit per kind index (mount is always read: its mount tables are read next).</param>
         public ProcessWalker(int procFd, string procRoot, int kinds = 0xFF)
         {

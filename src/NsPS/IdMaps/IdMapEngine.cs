@@ -132,7 +132,7 @@ namespace NsPS.IdMaps
         /// <summary>
         /// Performs a plan: setgroups first, then uid_map, then gid_map, each in one write(2) or one helper
         /// run, after checking that the process is still in the planned user namespace. Throws
-        /// <see cref="IdMapException"/> (the kernel's refusal as <see cref="IdMapException.Native"/>, explained)
+        /// <see cref="IdMapException"/> (the kernel's refusal as <see cref="NsPSException.NativeError"/>, explained)
         /// or <see cref="IdMapHelperException"/> (with the helper's stderr).
         /// </summary>
         public static void Apply(IdMapPlan plan, Action<string>? verbose)
