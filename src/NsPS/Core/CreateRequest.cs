@@ -63,18 +63,7 @@ namespace NsPS.Core
             if (mapping > 0) types |= NamespaceType.User;
 
             var (uid, gid) = Maps(ref types, verbose);
-            return new CreateOptions
-            {
-                Types = types,
-                Name = Name,
-                Hostname = Hostname,
-                DomainName = DomainName,
-                Propagation = Propagation,
-                MountProc = MountProc,
-                MonotonicOffset = MonotonicOffset,
-                BoottimeOffset = BoottimeOffset,
-                WriteMaps = uid is null && gid is null ? null : MapWriter(uid, gid, SetGroups, verbose),
-            };
+            return new CreateOptions(this, types, uid is null && gid is null ? null : MapWriter(uid, gid, SetGroups, verbose));
         }
 
         /// <summary>The maps of the new user namespace, checked; none when it is to stay unmapped.</summary>

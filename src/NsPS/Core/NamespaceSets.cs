@@ -8,20 +8,27 @@ using NsPS.Native;
 
 namespace NsPS.Core
 {
-    /// <summary>What New-Namespace asks the launcher to make.</summary>
+    /// <summary>What New-Namespace asks the launcher to make: the request, its kinds completed, and how its maps are written.</summary>
     internal sealed class CreateOptions
     {
-        public NamespaceType Types { get; set; }
-        public string? Name { get; set; }
-        public string? Hostname { get; set; }
-        public string? DomainName { get; set; }
-        public Propagation? Propagation { get; set; }
-        public bool MountProc { get; set; }
-        public TimeSpan? MonotonicOffset { get; set; }
-        public TimeSpan? BoottimeOffset { get; set; }
+        public CreateOptions(CreateRequest request, NamespaceType types, Action<int>? writeMaps)
+        {
+            Request = request;
+            Types = types;
+            WriteMaps = writeMaps;
+        }
+
+        /// <summary>The parameters as given.</summary>
+        public CreateRequest Request { get; }
+
+        /// <summary>The kinds to make: those asked for and those they need.</summary>
+        public NamespaceType Types { get; }
+
+        /// <summary>The name of a named set, or null.</summary>
+        public string? Name => Request.Name;
 
         /// <summary>Writes the id maps of the new user namespace from outside, given the pid the launcher reports.</summary>
-        public Action<int>? WriteMaps { get; set; }
+        public Action<int>? WriteMaps { get; }
     }
 
     /// <summary>Creating sets of namespaces held by a holder process.</summary>
@@ -194,17 +201,18 @@ namespace NsPS.Core
 
         private static IEnumerable<string> StateMounts(string name) => NameStore.Find(name)?.Mounts ?? new List<string>();
 
-        private static IEnumerable<KeyValuePair<string, string>> Request(CreateOptions o)
+        private static IEnumerable<KeyValuePair<string, string>> Request(CreateOptions options)
         {
+            var o = options.Request;
             yield return new("mode", "create");
-            yield return new("types", string.Join(",", NamespaceKinds.Split(o.Types).Select(NamespaceKinds.LauncherName)));
+            yield return new("types", string.Join(",", NamespaceKinds.Split(options.Types).Select(NamespaceKinds.LauncherName)));
             if (o.Hostname is not null) yield return new("hostname", o.Hostname);
             if (o.DomainName is not null) yield return new("domainname", o.DomainName);
             if (o.Propagation is Propagation p) yield return new("propagation", p.ToString().ToLowerInvariant());
             if (o.MountProc) yield return new("mountproc", "1");
             if (o.MonotonicOffset is TimeSpan m) yield return new("monotonic", Nanoseconds(m));
             if (o.BoottimeOffset is TimeSpan b) yield return new("boottime", Nanoseconds(b));
-            if (o.WriteMaps is not null) yield return new("waitmap", "1");
+            if (options.WriteMaps is not null) yield return new("waitmap", "1");
             if (o.Name is not null) yield return new("named", "1");
         }
 

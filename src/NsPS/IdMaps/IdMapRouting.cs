@@ -6,7 +6,6 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
-using System.Text;
 using NsPS.Native;
 
 namespace NsPS.IdMaps

@@ -66,14 +66,7 @@ namespace NsPS.Native
         public static FileId StatProcess(FileDescriptor process) => Sys.FStat(process.Value, process.Path);
 
         /// <summary>Opens a file under the process directory read-only (a namespace link, a map).</summary>
-        public static FileDescriptor OpenAt(FileDescriptor process, string name)
-        {
-            var cname = Sys.CPath(name);
-            int fd;
-            fixed (byte* p = cname) fd = openat(process.Value, p, O_RDONLY | O_CLOEXEC, 0);
-            if (fd < 0) throw new NativeException("open", errno, process.Path + "/" + name);
-            return new FileDescriptor(fd, process.Path + "/" + name);
-        }
+        public static FileDescriptor OpenAt(FileDescriptor process, string name) => OpenAt(process, name, O_RDONLY, "open");
 
         /// <summary>Reads a small file under the process directory (uid_map, gid_map, setgroups).</summary>
         public static string ReadAt(FileDescriptor process, string name)
@@ -107,12 +100,14 @@ namespace NsPS.Native
             if (n != bytes.Length) throw new NativeException($"write (wrote {n} of {bytes.Length} bytes)", Errno.EIO, fd.Path);
         }
 
-        private static FileDescriptor OpenForWriting(FileDescriptor process, string name)
+        private static FileDescriptor OpenForWriting(FileDescriptor process, string name) => OpenAt(process, name, O_WRONLY, "open for writing");
+
+        private static FileDescriptor OpenAt(FileDescriptor process, string name, int access, string step)
         {
             var cname = Sys.CPath(name);
             int fd;
-            fixed (byte* p = cname) fd = openat(process.Value, p, O_WRONLY | O_CLOEXEC, 0);
-            if (fd < 0) throw new NativeException("open for writing", errno, process.Path + "/" + name);
+            fixed (byte* p = cname) fd = openat(process.Value, p, access | O_CLOEXEC, 0);
+            if (fd < 0) throw new NativeException(step, errno, process.Path + "/" + name);
             return new FileDescriptor(fd, process.Path + "/" + name);
         }
     }
