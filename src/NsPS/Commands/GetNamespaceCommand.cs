@@ -1,7 +1,6 @@
 using System.Collections.Generic;
 using System.Management.Automation;
 using NsPS.Core;
-using NsPS.Discovery;
 
 namespace NsPS.Commands
 {
@@ -93,7 +92,7 @@ namespace NsPS.Commands
         {
             if (!AsTree || _tree.Count == 0) return;
             WriteVerbose($"Arranging {_tree.Count} namespaces by {Tree.ToString().ToLowerInvariant()}, with the namespaces that connect them.");
-            foreach (var node in NamespaceTree.Build(_tree, _catalog?.All ?? _tree, Tree))
+            foreach (var node in _catalog!.Tree(_tree, Tree))
             {
                 // The same object, with its place in the tree; the type name selects the tree's table view.
                 var item = new PSObject(node.Namespace);

@@ -4,8 +4,6 @@ using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using NsPS.Core;
-using NsPS.Discovery;
-using NsPS.Native;
 
 namespace NsPS.Commands
 {
@@ -16,8 +14,7 @@ namespace NsPS.Commands
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
-            var names = new SortedSet<string>(NameStore.All().Select(s => s.Name));
-            foreach (var n in ProcDirectory.ListNames(NameStore.NetnsDirectory) ?? new List<string>()) names.Add(n);
+            var names = NameStore.AllNames();
             var pattern = WildcardPattern.Get(wordToComplete.Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
             foreach (var name in names.Where(n => pattern.IsMatch(n)))
             {

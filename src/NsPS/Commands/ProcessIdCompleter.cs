@@ -3,8 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using NsPS.Discovery;
-using NsPS.Native;
+using NsPS.Core;
 
 namespace NsPS.Commands
 {
@@ -25,19 +24,12 @@ namespace NsPS.Commands
             bool byPid = word.Length == 0 || IsDigits(word);
             var pattern = byPid ? null : WildcardPattern.Get(word + "*", WildcardOptions.IgnoreCase);
 
-            var pids = new List<int>();
-            if (ProcDirectory.ListNumeric(Sys.CPath(procRoot), pids) < 0) yield break;
-            pids.Sort();
-            foreach (int pid in pids)
+            foreach (var process in Processes.List(procRoot))
             {
-                string text = pid.ToString(CultureInfo.InvariantCulture);
+                string text = process.Pid.ToString(CultureInfo.InvariantCulture);
                 if (byPid && !text.StartsWith(word, System.StringComparison.Ordinal)) continue;
-                // The process may end between the listing and here: then it is simply left out.
-                string? name = ProcText.Read($"{procRoot}/{pid}/comm", trimNewline: true);
-                if (name is null) continue;
-                if (pattern is not null && !pattern.IsMatch(name)) continue;
-                string commandLine = ProcText.Read($"{procRoot}/{pid}/cmdline", trimNewline: false) is { Length: > 0 } line ? line : $"[{name}]";
-                yield return new CompletionResult(text, $"{text} {name}", CompletionResultType.ParameterValue, $"{text} {commandLine}");
+                if (pattern is not null && !pattern.IsMatch(process.Name)) continue;
+                yield return new CompletionResult(text, $"{text} {process.Name}", CompletionResultType.ParameterValue, $"{text} {process.CommandLine}");
             }
         }
 

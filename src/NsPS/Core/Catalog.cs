@@ -106,6 +106,9 @@ namespace NsPS.Core
             }
         }
 
+        /// <summary>The namespaces in tree order, as lsns --tree, with the namespaces of the walk that connect them.</summary>
+        public IEnumerable<TreeNode> Tree(List<Namespace> selected, NamespaceRelation relation) => NamespaceTree.Build(selected, All, relation);
+
         /// <summary>The namespaces of a new set, described from its holder without walking the system.</summary>
         public static List<Namespace> Describe(Holder holder, Action<string>? verbose)
         {

@@ -154,6 +154,14 @@ namespace NsPS.Core
             return list;
         }
 
+        /// <summary>The names of this user's sets and the ip netns names, sorted.</summary>
+        public static SortedSet<string> AllNames()
+        {
+            var names = new SortedSet<string>(All().Select(s => s.Name));
+            foreach (var n in ProcDirectory.ListNames(NetnsDirectory) ?? new List<string>()) names.Add(n);
+            return names;
+        }
+
         /// <summary>True when a folder of that name exists (a set, or one being made).</summary>
         public static bool Exists(string name) => Problem(name) is null && Directory.Exists(Path.Combine(Root, name));
 
