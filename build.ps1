@@ -239,7 +239,7 @@ $tasks = [ordered]@{
 }
 $Task = @($Task -split ',' | ForEach-Object Trim | Where-Object { $_ })
 foreach ($t in $Task) { if (-not $tasks.Contains($t)) { throw "-Task $t is not one of $($tasks.Keys -join ', ')." } }
-$done = [Collections.Generic.HashSet[string]]::new()
+$done = [Collections.Generic.HashSet[string]]::new([StringComparer]::OrdinalIgnoreCase)
 function Invoke-Task([string] $Name) {
     if (-not $done.Add($Name)) { return }
     foreach ($need in $tasks[$Name].Needs) { Invoke-Task $need }
