@@ -1,22 +1,31 @@
 <#
 .SYNOPSIS
-    Builds, tests and benchmarks the NsPS module.
+    Builds, tests, benchmarks, analyzes and packages the NsPS module.
 .DESCRIPTION
+    -Task takes one or more tasks; each runs once, after the tasks it needs (so -Task Test,Bench builds once).
     Build (default): compiles the module and the launcher into out/NsPS, a complete module folder.
-    Test:  builds, then runs the xunit tests and the Pester tests against the built module, lists every
-           skipped test with the reason it names, and ends with one line "N passed, N failed, N skipped"
-           counting both. With $env:CI = 'true' a skip that names no reason, and a Pester file that runs
-           no test, count as failed.
-    Bench: builds, then runs the benchmarks against the real tools (lsns, ip netns, unshare, nsenter).
-    Soak:  builds, then runs the reliability suite with 500 cycles instead of 50.
+    Test:    (Build) runs the xunit tests and the Pester tests against the built module, lists every
+             skipped test with the reason it names, and ends with one line "N passed, N failed, N skipped"
+             counting both. With $env:CI = 'true' a skip that names no reason, and a Pester file that runs
+             no test, count as failed.
+    Bench:   (Build) runs the benchmarks against the real tools (lsns, ip netns, unshare, nsenter), and
+             the import of NsPS against the import of Microsoft.PowerShell.PSResourceGet.
+    Soak:    (Build) runs the reliability suite with 500 cycles instead of 50.
+    Package: (Build) makes out/package/NsPS.<version>.nupkg with Publish-PSResource, installs it with
+             Install-PSResource from a local file repository into a scratch home, and checks the
+             installed module: the same files with the same modes, and it imports and lists namespaces.
+    Analyze: the .NET analyzers (recommended level, every finding an error) on src/NsPS, and cppcheck
+             and clang-tidy on the launcher; fails listing every finding.
     A failing step stops the script with a non-zero exit code.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Analyze, Test, Package
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Bench', 'Soak')]
-    [string] $Task = 'Build',
+    # One or more of Build, Test, Bench, Soak, Package, Analyze (also as one comma-separated argument).
+    [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
@@ -30,6 +39,7 @@ Set-StrictMode -Version 3.0
 $root = $PSScriptRoot
 $out = Join-Path $root 'out'
 $moduleOut = Join-Path $out 'NsPS'
+Import-Module (Join-Path $root 'src/build/Launcher.psm1') -Force
 
 function Invoke-Step([string] $Name, [scriptblock] $Action) {
     Write-Host "==> $Name" -ForegroundColor Cyan
@@ -63,18 +73,14 @@ function Build-Module {
     if (Test-Path $moduleOut) { Remove-Item $moduleOut -Recurse -Force }
     New-Item -ItemType Directory $moduleOut | Out-Null
     Copy-Item (Join-Path $root 'NsPS.psd1') $moduleOut
-    Copy-Item (Join-Path $root 'src/NsPS/NsPS.Format.ps1xml'), (Join-Path $root 'src/NsPS/NsPS.Types.ps1xml'), (Join-Path $root 'src/NsPS/NsPS.Assertions.psm1') $moduleOut
+    Copy-Item (Join-Path $root 'src/NsPS/NsPS.Format.ps1xml'), (Join-Path $root 'src/NsPS/NsPS.Types.ps1xml'), (Join-Path $root 'src/NsPS/NsPS.Assertions.psm1'), (Join-Path $root 'src/NsPS/NsPS.Assertions.ps1') $moduleOut
     Copy-Item (Join-Path $root 'LICENSE') $moduleOut
     Copy-Item (Join-Path $publish 'NsPS.dll'), (Join-Path $publish 'Tmds.LibC.dll') $moduleOut
 
     # The launcher and the help are part of the module: a missing source fails the build.
-    $launcherSource = Get-ChildItem (Join-Path $root 'src/launcher') -Filter *.c
-    if (-not $launcherSource) { throw 'src/launcher has no C sources.' }
     $cc = if ($env:CC) { $env:CC } else { 'cc' }
-    $flags = @('-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', '-Wformat=2', '-Wshadow', '-Wconversion',
-        '-D_GNU_SOURCE', '-D_FORTIFY_SOURCE=2', '-fstack-protector-strong', '-fPIE', '-pie', '-Wl,-z,relro,-z,now')
     Invoke-Step "$cc nsps-launcher" {
-        & $cc @flags -o (Join-Path $moduleOut 'nsps-launcher') @($launcherSource.FullName)
+        & $cc @(Get-LauncherFlag) -o (Join-Path $moduleOut 'nsps-launcher') @(Get-LauncherSource)
     }
 
     Invoke-Step 'help' {
@@ -95,7 +101,7 @@ function Get-PesterModulePath {
     return $pester
 }
 
-function Invoke-Tests {
+function Invoke-Tests([string[]] $TestPath) {
     $results = Join-Path $out 'test-results'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     New-Item -ItemType Directory $results | Out-Null
@@ -161,23 +167,82 @@ function Invoke-Tests {
     if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
 }
 
-switch ($Task) {
-    'Build' {
-        Build-Module
+# out/package/NsPS.<version>.nupkg, installed and checked by src/build/New-Package.ps1 in a pwsh whose
+# home is a scratch folder (its repository registration and its installed module go with it).
+function Invoke-Package {
+    $package = Join-Path $out 'package'
+    $scratch = Join-Path $out 'package-home'
+    foreach ($dir in $package, $scratch) {
+        if (Test-Path $dir) { Remove-Item $dir -Recurse -Force }
+        New-Item -ItemType Directory $dir | Out-Null
     }
-    'Test' {
-        Build-Module
-        Invoke-Tests
+    $homes = @{ HOME = $scratch; XDG_DATA_HOME = "$scratch/.local/share"; XDG_CONFIG_HOME = "$scratch/.config"; XDG_CACHE_HOME = "$scratch/.cache" }
+    # .NET names a user folder only once it exists (otherwise '', and PSResourceGet would write to the current folder).
+    $homes.Values | Where-Object { $_ -ne $scratch } | ForEach-Object { New-Item -ItemType Directory $_ | Out-Null }
+    $saved = @{}
+    foreach ($name in $homes.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); Set-Item "env:$name" $homes[$name] }
+    try {
+        Invoke-Step 'package' { Invoke-Pwsh -File (Join-Path $root 'src/build/New-Package.ps1') -ModulePath $moduleOut -OutputPath $package }
     }
-    'Soak' {
-        Build-Module
-        $env:NSPS_CYCLES = '500'
-        $TestPath = @('Reliability.Tests.ps1')
-        Invoke-Tests
-    }
-    'Bench' {
-        Build-Module
-        Invoke-Pwsh -File (Join-Path $root 'src/build/Invoke-Bench.ps1') -ModulePath (Join-Path $moduleOut 'NsPS.psd1')
-        if ($LASTEXITCODE) { exit $LASTEXITCODE }
+    finally {
+        foreach ($name in $saved.Keys) { if ($null -eq $saved[$name]) { Remove-Item "env:$name" } else { Set-Item "env:$name" $saved[$name] } }
+        Remove-Item $scratch -Recurse -Force
     }
 }
+
+# The .NET analyzers on src/NsPS (every file compiled again, so that each is analyzed), then cppcheck
+# and clang-tidy on the launcher, as tests/Launcher.Tests.ps1 runs them. Lists every finding, then fails.
+function Invoke-Analysis {
+    $findings = [Collections.Generic.List[string]]::new()
+    Write-Host '==> .NET analyzers (src/NsPS)' -ForegroundColor Cyan
+    $log = dotnet build (Join-Path $root 'src/NsPS/NsPS.csproj') -c $Configuration -nologo -v quiet --no-incremental `
+        -p:NsPSAnalyze=true -o (Join-Path $out 'analyze') 2>&1
+    $exit = $LASTEXITCODE
+    $diagnostics = @($log | ForEach-Object { "$_" -replace '\s+\[[^\]]*\.csproj\]$' } | Where-Object { $_ -match ': (error|warning) [A-Z]+\d+:' } |
+            ForEach-Object { $_.Replace("$root/", '') } | Sort-Object -Unique)
+    $diagnostics | ForEach-Object { $findings.Add($_) }
+    if ($exit -and -not $diagnostics) { $log | Out-Host; $findings.Add("dotnet build failed with exit code $exit.") }
+    $diagnostics | ForEach-Object { [regex]::Match($_, ': (?:error|warning) ([A-Z]+\d+):').Groups[1].Value } | Group-Object |
+        Sort-Object Count -Descending | ForEach-Object { Write-Host ('{0,4} {1}' -f $_.Count, $_.Name) }
+
+    Write-Host '==> cppcheck (src/launcher)' -ForegroundColor Cyan
+    $r = Invoke-LauncherCppcheck
+    if ($r.ExitCode -or $r.Error) { @("$($r.Output)$($r.Error)" -split "`n" | Where-Object { $_ }) + "cppcheck exited with $($r.ExitCode)." | ForEach-Object { $findings.Add($_) } }
+    Write-Host '==> clang-tidy (src/launcher)' -ForegroundColor Cyan
+    $r = Invoke-LauncherClangTidy
+    if ($r.ExitCode -or $r.Output) { @("$($r.Output)" -split "`n" | Where-Object { $_ }) + "clang-tidy exited with $($r.ExitCode)." | ForEach-Object { $findings.Add($_) } }
+
+    if ($findings.Count) {
+        $findings | ForEach-Object { Write-Host $_ -ForegroundColor Red }
+        throw "Analyze: $($findings.Count) findings, listed above ($($diagnostics.Count) of them from the .NET analyzers)."
+    }
+    Write-Host 'Analyze: no findings.'
+}
+
+# Each task: what it needs first, and what it does. Every task runs once, in the order asked, after what it needs.
+$tasks = [ordered]@{
+    Build   = @{ Needs = @(); Run = { Build-Module } }
+    Test    = @{ Needs = @('Build'); Run = { Invoke-Tests $TestPath } }
+    Soak    = @{
+        Needs = @('Build')
+        Run   = { $env:NSPS_CYCLES = '500'; try { Invoke-Tests @('Reliability.Tests.ps1') } finally { Remove-Item env:NSPS_CYCLES } }
+    }
+    Bench   = @{
+        Needs = @('Build')
+        Run   = {
+            Invoke-Pwsh -File (Join-Path $root 'src/build/Invoke-Bench.ps1') -ModulePath (Join-Path $moduleOut 'NsPS.psd1')
+            if ($LASTEXITCODE) { exit $LASTEXITCODE }
+        }
+    }
+    Package = @{ Needs = @('Build'); Run = { Invoke-Package } }
+    Analyze = @{ Needs = @(); Run = { Invoke-Analysis } }
+}
+$Task = @($Task -split ',' | ForEach-Object Trim | Where-Object { $_ })
+foreach ($t in $Task) { if (-not $tasks.Contains($t)) { throw "-Task $t is not one of $($tasks.Keys -join ', ')." } }
+$done = [Collections.Generic.HashSet[string]]::new([StringComparer]::OrdinalIgnoreCase)
+function Invoke-Task([string] $Name) {
+    if (-not $done.Add($Name)) { return }
+    foreach ($need in $tasks[$Name].Needs) { Invoke-Task $need }
+    & $tasks[$Name].Run
+}
+foreach ($t in $Task) { Invoke-Task $t }

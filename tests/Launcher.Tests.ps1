@@ -10,10 +10,12 @@ BeforeDiscovery {
 BeforeAll {
     . $PSScriptRoot/common.ps1
     Import-LauncherDriver
+    # The launcher's flags, sources and static checks, as build.ps1 uses them.
+    Import-Module (Join-Path $RepoRoot 'src/build/Launcher.psm1') -Force
 
     $script:Src = Join-Path $RepoRoot 'src/launcher'
     $script:FuzzSrc = Join-Path $Src 'fuzz'
-    $script:Sources = @(Get-ChildItem $Src -Filter *.c | Sort-Object Name | ForEach-Object FullName)
+    $script:Sources = @(Get-LauncherSource)
     $script:Built = Join-Path $RepoRoot 'out/NsPS/nsps-launcher'
     $script:CC = if ($env:CC) { $env:CC } else { 'cc' }
 
@@ -23,35 +25,9 @@ BeforeAll {
     chmod 755 $Work
     $script:Spawned = [Collections.Generic.List[int]]::new()   # every pid made here, reaped in AfterAll
 
-    # The launcher's compile flags, as build.ps1 has them.
-    $buildScript = Get-Content -Raw (Join-Path $RepoRoot 'build.ps1')
-    if ($buildScript -notmatch '(?s)\$flags\s*=\s*@\((.*?)\)') { throw 'build.ps1 has no $flags = @(...) for the launcher.' }
-    $script:BuildFlags = @([regex]::Matches($Matches[1], "'([^']*)'") | ForEach-Object { $_.Groups[1].Value })
-    $script:CompileFlags = @($BuildFlags | Where-Object { $_ -ne '-pie' -and $_ -notlike '-Wl,*' -and $_ -ne '-Werror' })
+    $script:BuildFlags = @(Get-LauncherFlag)
+    $script:CompileFlags = @(Get-LauncherCompileFlag)
 
-    # Runs a program directly (no shell), both output streams captured apart; kills it after the timeout.
-    function Invoke-Tool([string] $FilePath, [string[]] $ArgumentList, [int] $TimeoutMs = 120000) {
-        $psi = [Diagnostics.ProcessStartInfo]::new($FilePath)
-        foreach ($a in $ArgumentList) { $psi.ArgumentList.Add($a) }
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardError = $true
-        $psi.UseShellExecute = $false
-        $p = [Diagnostics.Process]::Start($psi)
-        $out = $p.StandardOutput.ReadToEndAsync()
-        $err = $p.StandardError.ReadToEndAsync()
-        if (-not $p.WaitForExit($TimeoutMs)) {
-            $p.Kill($true)
-            $p.WaitForExit()
-            throw "$FilePath did not end within $TimeoutMs ms."
-        }
-        $p.WaitForExit()
-        [pscustomobject]@{ ExitCode = $p.ExitCode; Output = $out.Result; Error = $err.Result }
-    }
-    # The first of these commands that exists, or $null.
-    function Find-Tool([string[]] $Names) {
-        foreach ($n in $Names) { $c = Get-Command $n -CommandType Application -ErrorAction Ignore | Select-Object -First 1; if ($c) { return $c.Source } }
-        $null
-    }
     $script:Clang = Find-Tool 'clang', 'clang-14', 'clang-15', 'clang-16'
     $script:ClangTidy = Find-Tool 'clang-tidy', 'clang-tidy-14', 'clang-tidy-15', 'clang-tidy-16'
 
@@ -264,9 +240,7 @@ Describe 'nsps-launcher' {
         }
 
         It 'cppcheck finds nothing in the launcher, its fuzz harness and its test driver' {
-            $r = Invoke-Tool cppcheck (@('--enable=warning,style,performance,portability', '--inconclusive', '--error-exitcode=1',
-                    '--std=c11', '-D_GNU_SOURCE', '--library=posix', '--inline-suppr', '--quiet', "-I$Src") + $Sources +
-                @(Get-ChildItem $FuzzSrc -Filter *.c | ForEach-Object FullName))
+            $r = Invoke-LauncherCppcheck
             $r.Error | Should -BeNullOrEmpty
             $r.ExitCode | Should -Be 0
         }
@@ -274,19 +248,15 @@ Describe 'nsps-launcher' {
         It 'cppcheck, as run here, fails on a real defect (the check can fail)' {
             $bad = Join-Path $Work 'defect.c'
             Set-Content $bad "int f(void)`n{`n`tchar b[4];`n`tb[4] = 0;`n`treturn b[0];`n}"
-            $r = Invoke-Tool cppcheck '--enable=warning,style,performance,portability', '--error-exitcode=1', '--quiet', $bad
+            $r = Invoke-LauncherCppcheck $bad
             $r.ExitCode | Should -Be 1
             $r.Error | Should -Match 'arrayIndexOutOfBounds'
         }
 
         It 'clang-tidy (src/launcher/.clang-tidy) finds nothing' {
             if (-not $ClangTidy) { throw 'clang-tidy is missing: .ci/run must install clang-tidy.' }
-            $config = Join-Path $Src '.clang-tidy'
-            Test-Path $config | Should -BeTrue
-            # The build's flags without _FORTIFY_SOURCE: fortified builds hide the libc calls behind
-            # builtins, and the checks see less of them.
-            $flags = @($CompileFlags | Where-Object { $_ -notlike '-D_FORTIFY_SOURCE*' })
-            $r = Invoke-Tool $ClangTidy (@("--config-file=$config", '-warnings-as-errors=*', '--quiet') + $Sources + @('--') + $flags)
+            Test-Path (Join-Path $Src '.clang-tidy') | Should -BeTrue
+            $r = Invoke-LauncherClangTidy
             $r.Output | Should -BeNullOrEmpty
             $r.Error | Should -Not -Match 'warning:|error:'
             $r.ExitCode | Should -Be 0
@@ -296,7 +266,7 @@ Describe 'nsps-launcher' {
             if (-not $ClangTidy) { throw 'clang-tidy is missing: .ci/run must install clang-tidy.' }
             $bad = Join-Path $Work 'tidy-defect.c'
             Set-Content $bad "#include <stdio.h>`nint f(FILE *f)`n{`n`tint *p = 0;`n`tfclose(f);`n`treturn *p;`n}"
-            $r = Invoke-Tool $ClangTidy "--config-file=$(Join-Path $Src '.clang-tidy')", '-warnings-as-errors=*', '--quiet', $bad, '--', '-std=c11'
+            $r = Invoke-LauncherClangTidy $bad
             $r.ExitCode | Should -Not -Be 0
             $r.Output | Should -Match 'clang-analyzer-core.NullDereference'
             $r.Output | Should -Match 'cert-err33-c'
@@ -718,8 +688,7 @@ Describe 'nsps-launcher' {
             $dir = Join-Path $Work 'fuzz'
             New-Item -ItemType Directory $dir, "$dir/corpus", "$dir/artifacts" | Out-Null
             $fuzzer = Join-Path $dir 'fuzz_request'
-            $r = Invoke-Tool $Clang '-std=c11', '-g', '-O1', '-Wall', '-Wextra', '-Werror', '-D_GNU_SOURCE', "-I$Src",
-                '-fsanitize=fuzzer,address,undefined', '-fno-sanitize-recover=all', '-o', $fuzzer, (Join-Path $FuzzSrc 'fuzz_request.c'), (Join-Path $Src 'request.c')
+            $r = Invoke-Tool $Clang (@(Get-LauncherFuzzFlag) + @('-o', $fuzzer, (Join-Path $FuzzSrc 'fuzz_request.c'), (Join-Path $Src 'request.c')))
             if ($r.ExitCode) { throw "The fuzz harness did not build (libFuzzer comes with libclang-rt-14-dev): $($r.Error)" }
             # New inputs go to the scratch corpus (first folder); the seeds in the repository are only read.
             $r = Invoke-Tool $fuzzer "-dict=$(Join-Path $FuzzSrc 'request.dict')", '-max_total_time=20', '-runs=5000000', '-max_len=8192',

@@ -11,10 +11,15 @@ param(
     [int] $ProcessesPerSet = 10,
     [int] $Hosts = 200,
     [int] $ProcessesPerHost = 9,
-    [int] $Repeat = 21
+    [int] $Repeat = 21,
+    [int] $ImportRounds = 15
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath -Force
+
+# Another pwsh like this one (pwsh comes from the local tool manifest, so it may be "dotnet pwsh.dll").
+$pwsh = [Environment]::ProcessPath
+$pwshArgs = @(if ((Split-Path $pwsh -Leaf) -match '^dotnet') { Join-Path $PSHOME 'pwsh.dll' })
 
 # CPU time (user + system) of this process and of the children it has waited for, in milliseconds:
 # getrusage(2), whose times are exact where /proc's are in clock ticks.
@@ -65,6 +70,37 @@ function Measure-Median([scriptblock[]] $Action, [int] $Count = $Repeat) {
         [pscustomobject]@{ Wall = ($times[$k] | Sort-Object)[[int][math]::Floor($Count / 2)]; Cpu = $cpu[$k] / $Count }
     }
 }
+
+# The median of some numbers.
+function Get-Median([double[]] $Value) { ($Value | Sort-Object)[[int][math]::Floor($Value.Count / 2)] }
+
+# Import-Module NsPS against Import-Module Microsoft.PowerShell.PSResourceGet (which comes with pwsh), each
+# in a fresh pwsh -NoProfile, taking turns for $ImportRounds rounds after a warm-up round: the import alone
+# (Measure-Command inside the new process) and the whole process, from its start to its end after the import.
+function Measure-Import {
+    Write-Host '== Import-Module NsPS against Import-Module Microsoft.PowerShell.PSResourceGet (fresh pwsh -NoProfile each)'
+    $modules = [ordered]@{ NsPS = $ModulePath; PSResourceGet = 'Microsoft.PowerShell.PSResourceGet' }
+    $import = @{}; $process = @{}
+    foreach ($name in $modules.Keys) { $import[$name] = [Collections.Generic.List[double]]::new(); $process[$name] = [Collections.Generic.List[double]]::new() }
+    foreach ($round in 0..$ImportRounds) {
+        foreach ($name in $modules.Keys) {
+            $command = "((Measure-Command { Import-Module '$($modules[$name])' -ErrorAction Stop }).TotalMilliseconds).ToString([cultureinfo]::InvariantCulture)"
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            $ms = & $pwsh @pwshArgs -NoProfile -NonInteractive -Command $command
+            $whole = $sw.Elapsed.TotalMilliseconds
+            if ($LASTEXITCODE) { throw "Import-Module $($modules[$name]) failed in a fresh pwsh: $ms" }
+            if ($round -gt 0) { $import[$name].Add([double]::Parse($ms, [cultureinfo]::InvariantCulture)); $process[$name].Add($whole) }
+        }
+    }
+    $mine = Get-Median $import.NsPS; $theirs = Get-Median $import.PSResourceGet
+    $ratio = $mine / $theirs
+    '{0,-44} {1,7:N1} ms (process {2,6:N1}) vs {3,-34} {4,7:N1} ms (process {5,6:N1})  ratio {6,5:N2} (process {7,5:N2})  (goal <= 1.0: {8})' -f
+        'Import-Module NsPS', $mine, (Get-Median $process.NsPS), 'Import-Module ...PSResourceGet', $theirs, (Get-Median $process.PSResourceGet),
+        $ratio, ((Get-Median $process.NsPS) / (Get-Median $process.PSResourceGet)), $(if ($ratio -le 1.0) { 'meets' } else { 'misses' })
+    Write-Host ''
+}
+
+Measure-Import
 
 # Runs a program directly and waits for it, reading its output: the cost of the bare process.
 function Invoke-Bare([string] $File, [string[]] $Arguments) {
@@ -228,8 +264,6 @@ New-Namespace -Type Net -Name nsps-bench-enter | Out-Null
 try {
     $enter, $nsenter = Measure-Median -Count 30 { Enter-Namespace -Name nsps-bench-enter -FilePath /bin/true }, { & nsenter --net=/run/netns/nsps-bench-enter /bin/true }
     Write-Ratio 'Enter-Namespace -Name x -FilePath /bin/true' $enter $nsenter 'nsenter --net=... /bin/true' 1.0
-    $pwsh = [Environment]::ProcessPath
-    $pwshArgs = @(if ((Split-Path $pwsh -Leaf) -match '^dotnet') { Join-Path $PSHOME 'pwsh.dll' })
     $block, $nsenterPwsh = Measure-Median -Count 5 { Enter-Namespace -Name nsps-bench-enter { 1 } }, { & nsenter --net=/run/netns/nsps-bench-enter $pwsh @pwshArgs -NoProfile -c 1 }
     Write-Ratio 'Enter-Namespace -Name x { 1 }' $block $nsenterPwsh 'nsenter --net=... pwsh -c 1'
 }

@@ -26,11 +26,11 @@ $seeds = Join-Path $src 'fuzz/corpus'
 $dir = Join-Path $root 'out/launcher-fuzz'
 New-Item -ItemType Directory -Force (Join-Path $dir 'corpus'), (Join-Path $dir 'artifacts') | Out-Null
 
-$clang = 'clang', 'clang-14', 'clang-15', 'clang-16' | ForEach-Object { Get-Command $_ -CommandType Application -ErrorAction Ignore } | Select-Object -First 1
+Import-Module (Join-Path $PSScriptRoot 'Launcher.psm1') -Force
+$clang = Find-Tool 'clang', 'clang-14', 'clang-15', 'clang-16'
 if (-not $clang) { throw 'clang is missing (Debian: apt-get install clang-14 libclang-rt-14-dev).' }
 $fuzzer = Join-Path $dir 'fuzz_request'
-& $clang.Source -std=c11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE "-I$src" '-fsanitize=fuzzer,address,undefined' `
-    -fno-sanitize-recover=all -o $fuzzer (Join-Path $src 'fuzz/fuzz_request.c') (Join-Path $src 'request.c')
+& $clang @(Get-LauncherFuzzFlag) -o $fuzzer (Join-Path $src 'fuzz/fuzz_request.c') (Join-Path $src 'request.c')
 if ($LASTEXITCODE) { throw "The fuzz harness did not build (libFuzzer comes with libclang-rt-14-dev)." }
 
 & $fuzzer "-dict=$(Join-Path $src 'fuzz/request.dict')" "-max_total_time=$Seconds" -max_len=8192 -timeout=10 `

@@ -2,11 +2,9 @@
  * fuzz_request.c - libFuzzer harness for the launcher's message parser
  * (request.c).  Not part of the launcher binary: build.ps1 compiles only
  * the .c files directly in src/launcher.  tests/Launcher.Tests.ps1 builds
- * and runs it:
+ * and runs it, and src/build/Test-Launcher.ps1 runs it for longer, both
+ * built with the flags of Get-LauncherFuzzFlag (src/build/Launcher.psm1):
  *
- *   clang -std=c11 -g -O1 -D_GNU_SOURCE -I src/launcher \
- *         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
- *         src/launcher/fuzz/fuzz_request.c src/launcher/request.c -o fuzz_request
  *   ./fuzz_request -dict=src/launcher/fuzz/request.dict NEW_CORPUS_DIR src/launcher/fuzz/corpus
  *
  * Each input is one whole message, as the launcher receives it: a request
