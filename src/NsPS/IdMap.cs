@@ -13,6 +13,9 @@ namespace NsPS
     /// <summary>One line of a uid_map or gid_map: <see cref="Count"/> ids starting at <see cref="InsideId"/> inside map to ids starting at <see cref="OutsideId"/> outside.</summary>
     public sealed class IdMapEntry : IEquatable<IdMapEntry>
     {
+        private static readonly char[] Colon = { ':' };
+        private static readonly char[] Blanks = { ' ', '\t' };
+
         /// <summary>An empty entry (0 0 0), for serializers; an entry with a count of 0 is invalid.</summary>
         public IdMapEntry() { }
 
@@ -70,7 +73,7 @@ namespace NsPS
         internal static bool TryParse(string text, out IdMapEntry? entry, out string? error)
         {
             entry = null;
-            var parts = text.Trim().Split(text.Contains(':') ? new[] { ':' } : new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries);
+            var parts = text.Trim().Split(text.Contains(':') ? Colon : Blanks, StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length != 3)
             {
                 error = $"'{text.Trim()}' is not an id map entry: expected three numbers 'inside outside count' or 'inside:outside:count'.";
@@ -180,6 +183,8 @@ namespace NsPS
     [TypeConverter(typeof(IdMapTypeConverter))]
     public sealed class IdMap : IEquatable<IdMap>, IEnumerable<IdMapEntry>
     {
+        private static readonly char[] EntrySeparators = { '\n', '\r', ';', ',' };
+
         private readonly IdMapEntry[] _entries;
 
         /// <summary>A map with no entries (an unmapped user namespace).</summary>
@@ -224,7 +229,7 @@ namespace NsPS
             };
         }
 
-        private static IEnumerable<IdMapEntry> FromItems(IEnumerable items)
+        private static List<IdMapEntry> FromItems(IEnumerable items)
         {
             var list = new List<IdMapEntry>();
             foreach (var raw in items)
@@ -252,10 +257,10 @@ namespace NsPS
             return list;
         }
 
-        private static IEnumerable<IdMapEntry> ParseEntries(string text)
+        private static List<IdMapEntry> ParseEntries(string text)
         {
             var list = new List<IdMapEntry>();
-            foreach (var line in text.Split(new[] { '\n', '\r', ';', ',' }, StringSplitOptions.RemoveEmptyEntries))
+            foreach (var line in text.Split(EntrySeparators, StringSplitOptions.RemoveEmptyEntries))
             {
                 if (line.Trim().Length == 0) continue;
                 list.Add(IdMapEntry.Parse(line));

@@ -150,7 +150,7 @@ namespace NsPS.Commands
                 if (script is not null) script.Line(error, line);
                 else if (error) WriteError(new ErrorRecord(new RemoteException(line), "NsPS.StandardError", ErrorCategory.NotSpecified, FilePath));
                 else WriteObject(line);
-            }, StopToken, WriteVerbose), request));
+            }, WriteVerbose, StopToken), request));
         }
 
         /// <summary>The program's end: $LASTEXITCODE, and with -PassThru a RunResult.</summary>

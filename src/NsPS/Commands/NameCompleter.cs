@@ -1,3 +1,5 @@
+using System;
+using System.Buffers;
 using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
@@ -10,6 +12,9 @@ namespace NsPS.Commands
     /// <summary>Completes -Name with the names of NsPS sets and ip netns names.</summary>
     public sealed class NameCompleter : IArgumentCompleter
     {
+        // Characters that make a name need quotes on the command line.
+        private static readonly SearchValues<char> NeedsQuotes = SearchValues.Create(" '\"$`,;(){}@#");
+
         /// <inheritdoc/>
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)
@@ -18,7 +23,7 @@ namespace NsPS.Commands
             var pattern = WildcardPattern.Get(wordToComplete.Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
             foreach (var name in names.Where(n => pattern.IsMatch(n)))
             {
-                string text = name.IndexOfAny(new[] { ' ', '\'', '"', '$', '`', ',', ';', '(', ')', '{', '}', '@', '#' }) >= 0
+                string text = name.AsSpan().IndexOfAny(NeedsQuotes) >= 0
                     ? "'" + name.Replace("'", "''") + "'"
                     : name;
                 yield return new CompletionResult(text, name, CompletionResultType.ParameterValue, name);

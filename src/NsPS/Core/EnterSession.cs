@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Text;
+using System.Threading;
 using NsPS.Native;
 
 namespace NsPS.Core
@@ -43,7 +44,7 @@ namespace NsPS.Core
     internal static class EnterSession
     {
         /// <summary>Runs the program; throws <see cref="LauncherException"/> when the launcher failed before it ran.</summary>
-        public static RunOutcome Run(EnterOptions options, Action<bool, string> onLine, System.Threading.CancellationToken stopping, Action<string>? verbose)
+        public static RunOutcome Run(EnterOptions options, Action<bool, string> onLine, Action<string>? verbose, CancellationToken stopping)
         {
             int outRead = -1, outWrite = -1, errRead = -1, errWrite = -1;
             Launcher? launcher = null;
@@ -65,7 +66,7 @@ namespace NsPS.Core
                 if (errWrite >= 0) { Sys.Close(errWrite); errWrite = -1; }
                 launcher.Send(Request(options));
                 string command = string.Join(" ", options.Argv);
-                if (command.Length > 200) command = command.Substring(0, 200) + "...";
+                if (command.Length > 200) command = string.Concat(command.AsSpan(0, 200), "...");
                 verbose?.Invoke($"Launcher request: enter {string.Join(", ", options.Targets.Select(t => $"{NamespaceKinds.LinkName(t.Type)}:[{t.Inode}] ({t.Path})"))}; run {command}.");
                 return Loop(launcher, outRead, errRead, options.Interactive, onLine, stopping);
             }
@@ -77,7 +78,7 @@ namespace NsPS.Core
         }
 
         private static RunOutcome Loop(Launcher launcher, int outRead, int errRead, bool interactive,
-            Action<bool, string> onLine, System.Threading.CancellationToken stopping)
+            Action<bool, string> onLine, CancellationToken stopping)
         {
             var lines = new[] { new LineBuffer(false, onLine), new LineBuffer(true, onLine) };
             int[] fds = { outRead, errRead, launcher.Channel };
@@ -130,7 +131,7 @@ namespace NsPS.Core
                 }
                 if (fds[2] >= 0 && ready[2] != 0)
                 {
-                    var text = ProcessControl.Receive(fds[2], 0);
+                    var text = ProcessControl.Receive(fds[2], 0, CancellationToken.None);
                     if (text is null)
                     {
                         fds[2] = -1;

@@ -50,12 +50,12 @@ namespace NsPS.Core
     internal static class Entering
     {
         /// <summary>Runs the program of the request inside its namespaces; each line of output goes to <paramref name="onLine"/> (true: standard error).</summary>
-        public static RunOutcome Run(EnterRequest request, Action<bool, string> onLine, CancellationToken stopping, Action<string>? verbose)
+        public static RunOutcome Run(EnterRequest request, Action<bool, string> onLine, Action<string>? verbose, CancellationToken stopping)
         {
             var options = Prepare(request, verbose);
             try
             {
-                return EnterSession.Run(options, onLine, stopping, verbose);
+                return EnterSession.Run(options, onLine, verbose, stopping);
             }
             catch (LauncherException e)
             {

@@ -63,6 +63,8 @@ namespace NsPS.Core
     /// </summary>
     internal sealed class Launcher : IDisposable
     {
+        private static readonly string[] Argv = { "nsps-launcher" };
+
         private int _channel;
 
         private Launcher(int pid, int channel)
@@ -87,7 +89,7 @@ namespace NsPS.Core
             var (mine, theirs) = ProcessControl.SeqPacketPair();
             try
             {
-                int pid = ProcessControl.Spawn(path, new[] { "nsps-launcher" }, theirs, streams, directory);
+                int pid = ProcessControl.Spawn(path, Argv, theirs, streams, directory);
                 verbose?.Invoke($"posix_spawn {path}: launcher pid {pid}, channel on its descriptor 3.");
                 return new Launcher(pid, mine);
             }
@@ -108,7 +110,7 @@ namespace NsPS.Core
             var sb = new StringBuilder();
             foreach (var (key, value) in request)
             {
-                if (value.IndexOf('\0') >= 0) throw new ArgumentException($"The value of {key} must not contain NUL characters.");
+                if (value.Contains('\0', StringComparison.Ordinal)) throw new ArgumentException($"The value of {key} must not contain NUL characters.");
                 sb.Append(key).Append('=').Append(value.Replace("\\", "\\\\").Replace("\n", "\\n")).Append('\n');
             }
             ProcessControl.Send(_channel, sb.ToString());
@@ -135,7 +137,7 @@ namespace NsPS.Core
         public LauncherException Vanished() => Failed(WaitExit(), "without a report");
 
         /// <summary>A launcher that ended with a failure status after its last report, as an exception.</summary>
-        public LauncherException Failed(int status, string when = "after its last report")
+        public static LauncherException Failed(int status, string when = "after its last report")
         {
             var code = ProcessControl.ExitCode(status);
             return code is int c
@@ -173,7 +175,7 @@ namespace NsPS.Core
                 Status = ProcessControl.Wait(Pid, block: false);
                 if (Status is null)
                 {
-                    Libc.kill(Pid, 9);
+                    _ = Libc.kill(Pid, 9); // already ended if it fails: the wait below reaps it either way
                     Status = ProcessControl.Wait(Pid, block: true);
                 }
             }

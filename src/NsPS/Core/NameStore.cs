@@ -60,7 +60,7 @@ namespace NsPS.Core
             if (string.IsNullOrEmpty(name)) return "A name cannot be empty.";
             if (name.Length > MaxNameLength) return $"The name is {name.Length} characters long; at most {MaxNameLength} are allowed.";
             if (name == "." || name == "..") return $"'{name}' is not a name.";
-            if (name.StartsWith("-", StringComparison.Ordinal)) return "A name cannot start with '-'.";
+            if (name.StartsWith('-')) return "A name cannot start with '-'.";
             foreach (char c in name)
             {
                 if (c == '/') return "A name cannot contain '/'.";

@@ -109,7 +109,7 @@ namespace NsPS.Core
                     // Create succeeded only if the launcher also exited with 0 (PROTOCOL.md): one that failed or
                     // was killed after "ready" has not handed the holder its acknowledgement, and the holder ends.
                     int status = launcher.WaitExit();
-                    if (status != 0) throw launcher.Failed(status);
+                    if (status != 0) throw Launcher.Failed(status);
                     if (options.Name is null)
                     {
                         // The holder ends when this channel closes: with this process, or on Remove-Namespace.
@@ -199,7 +199,7 @@ namespace NsPS.Core
             }
         }
 
-        private static IEnumerable<string> StateMounts(string name) => NameStore.Find(name)?.Mounts ?? new List<string>();
+        private static List<string> StateMounts(string name) => NameStore.Find(name)?.Mounts ?? new List<string>();
 
         private static IEnumerable<KeyValuePair<string, string>> Request(CreateOptions options)
         {

@@ -156,7 +156,7 @@ namespace NsPS.Core
 
         private static string LinkOf(string process, NamespaceType kind) => $"/proc/{process}/ns/{NamespaceKinds.LinkName(kind)}";
 
-        private static string? PathOf(Namespace ns) => ns.ReachPath ?? (ns.Pid is int p ? LinkOf(p, ns.Type) : ns.Paths.FirstOrDefault());
+        private static string? PathOf(Namespace ns) => ns.ReachPath ?? (ns.Pid is int p ? LinkOf(p, ns.Type) : (ns.Paths.Length > 0 ? ns.Paths[0] : null));
 
         /// <summary>A process that cannot be read: gone, or another user's.</summary>
         public static NsPSException ProcessProblem(NativeException e, int pid, string refused, string refusedWhy)

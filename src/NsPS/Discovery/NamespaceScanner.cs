@@ -385,13 +385,13 @@ namespace NsPS.Discovery
         }
 
         /// <summary>Whether any net namespace has an id here; when none has, the walk asks no namespace for its id.</summary>
-        private bool AnyNetIds(Action<string>? log)
+        private static bool AnyNetIds(Action<string>? log)
         {
             using var nsid = TryNetlink(log);
             return nsid?.AnyAssigned() ?? false;
         }
 
-        private NetnsIdQuery? TryNetlink(Action<string>? log)
+        private static NetnsIdQuery? TryNetlink(Action<string>? log)
         {
             try { return new NetnsIdQuery(); }
             catch (NativeException e) { log?.Invoke($"NETNSID not available: {e.Message}"); return null; }

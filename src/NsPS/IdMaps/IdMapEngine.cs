@@ -134,7 +134,7 @@ namespace NsPS.IdMaps
         /// </summary>
         public static void Apply(IdMapPlan plan, Action<string>? verbose)
         {
-            if (plan is null) throw new ArgumentNullException(nameof(plan));
+            ArgumentNullException.ThrowIfNull(plan);
             string ns = plan.Describe();
             FileDescriptor proc;
             try

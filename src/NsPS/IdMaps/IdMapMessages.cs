@@ -104,7 +104,7 @@ namespace NsPS.IdMaps
         private const string AlreadyWrittenHint =
             "A user namespace is mapped once, for good: make a new user namespace to map it differently. Get-Namespace -Type User shows the maps written.";
 
-        private static IdMapException Invalid(IReadOnlyList<IdMapProblem> problems) =>
+        private static IdMapException Invalid(List<IdMapProblem> problems) =>
             new("InvalidIdMap", ErrorCategory.InvalidArgument,
                 problems.Count == 1 ? problems[0].Message : $"The map has {problems.Count} problems: " + string.Join(" ", problems.Select(p => p.Message)),
                 InvalidIdMapHint, problems);

@@ -152,7 +152,7 @@ namespace NsPS.IdMaps
         public static string? FindHelper(string name)
         {
             var dirs = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-                .Where(d => d.StartsWith("/", StringComparison.Ordinal))
+                .Where(d => d.StartsWith('/'))
                 .Concat(SystemDirectories);
             foreach (var dir in dirs)
             {

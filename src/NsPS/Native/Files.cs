@@ -42,7 +42,7 @@ namespace NsPS.Native
             int fd;
             fixed (byte* p = c) fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (uint)mode);
             if (fd < 0) throw new NativeException("create", errno, path);
-            close(fd);
+            _ = close(fd); // an empty file: nothing to lose
         }
 
         /// <summary>Writes a small file whole: a temporary file created exclusively, then renamed over <paramref name="path"/>.</summary>
@@ -63,7 +63,13 @@ namespace NsPS.Native
                     if (n != bytes.Length) throw new NativeException("write", n < 0 ? errno : Errno.EIO, temp);
                 }
             }
-            finally { close(fd); }
+            catch
+            {
+                _ = close(fd); // the write failed already: that is the error to report
+                throw;
+            }
+            // close may report a write that failed late.
+            if (close(fd) != 0) throw new NativeException("close", errno, temp);
             var from = Sys.CPath(temp);
             var to = Sys.CPath(path);
             fixed (byte* f = from)

@@ -115,7 +115,7 @@ namespace NsPS.Native
 
         public void Dispose()
         {
-            if (_fd >= 0) { close(_fd); _fd = -1; }
+            if (_fd >= 0) { _ = close(_fd); _fd = -1; }
         }
     }
 }

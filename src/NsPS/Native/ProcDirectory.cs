@@ -17,7 +17,7 @@ namespace NsPS.Native
             int fd = Sys.OpenDirectoryAt(Sys.AtCwd, cpath, forListing: true);
             if (fd < 0) return fd;
             try { return ListNumericFd(fd, into); }
-            finally { close(fd); }
+            finally { _ = close(fd); } // only read from
         }
 
         /// <summary>

@@ -100,8 +100,8 @@ namespace NsPS.Native
             var strings = new List<IntPtr>();
             try
             {
-                posix_spawn_file_actions_init(actions);
-                posix_spawnattr_init(attr);
+                Check(posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
+                Check(posix_spawnattr_init(attr), "posix_spawnattr_init");
                 var devnull = Sys.CPath("/dev/null");
                 fixed (byte* dn = devnull)
                 {
@@ -116,8 +116,9 @@ namespace NsPS.Native
                         Check(posix_spawn_file_actions_addchdir_np(actions, Alloc(directory, strings)), "posix_spawn_file_actions_addchdir_np");
 
                     sigset_t none, all;
-                    sigemptyset(&none);
-                    sigfillset(&all);
+                    // They fail only for an invalid pointer, and these are on the stack.
+                    _ = sigemptyset(&none);
+                    _ = sigfillset(&all);
                     Check(posix_spawnattr_setsigmask(attr, &none), "posix_spawnattr_setsigmask");
                     Check(posix_spawnattr_setsigdefault(attr, &all), "posix_spawnattr_setsigdefault");
                     Check(posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK), "posix_spawnattr_setflags");
@@ -140,8 +141,9 @@ namespace NsPS.Native
             }
             finally
             {
-                posix_spawn_file_actions_destroy(actions);
-                posix_spawnattr_destroy(attr);
+                // Destroying what init made cannot fail (glibc and musl return 0).
+                _ = posix_spawn_file_actions_destroy(actions);
+                _ = posix_spawnattr_destroy(attr);
                 foreach (var s in strings) Marshal.FreeHGlobal(s);
             }
         }

@@ -174,7 +174,7 @@ namespace NsPS.Native
             return new FileDescriptor((int)rc, "pidfd " + pid);
         }
 
-        internal static void Close(int fd) => close(fd);
+        internal static void Close(int fd) => _ = close(fd);
 
         /// <summary>Reads a whole small file (from /proc, or state); null, with the errno, when it cannot be read.</summary>
         public static byte[]? TryReadAll(ReadOnlySpan<byte> cpath, out int err, bool noFollow = false)
@@ -183,7 +183,7 @@ namespace NsPS.Native
             fixed (byte* p = cpath) fd = open(p, O_RDONLY | O_CLOEXEC | (noFollow ? O_NOFOLLOW : 0), 0);
             if (fd < 0) { err = errno; return null; }
             try { return TryReadFd(fd, out err); }
-            finally { close(fd); }
+            finally { _ = close(fd); } // only read from
         }
 
         /// <summary>Reads an open descriptor to its end; null, with the errno, when a read fails.</summary>
