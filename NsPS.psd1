@@ -12,7 +12,7 @@
     NestedModules        = @('NsPS.Assertions.psm1')
     FormatsToProcess     = @('NsPS.Format.ps1xml')
     TypesToProcess       = @('NsPS.Types.ps1xml')
-    CmdletsToExport      = @('Get-Namespace', 'New-Namespace', 'Remove-Namespace', 'Set-IdMap', 'Enter-Namespace')
+    CmdletsToExport      = @('Get-Namespace', 'New-Namespace', 'Remove-Namespace', 'Set-IdMap', 'Enter-Namespace', 'New-NamespaceSession')
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()

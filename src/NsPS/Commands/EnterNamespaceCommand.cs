@@ -142,7 +142,7 @@ namespace NsPS.Commands
                 {
                     FileSet => (ArgumentList ?? Array.Empty<object>()).Select(a => LanguagePrimitives.ConvertTo<string>(a)).Prepend(FilePath!).ToList(),
                     ScriptSet => ScriptOutput.CommandLine(ScriptBlock!, ArgumentList).ToList(),
-                    _ => Shell is not null ? new List<string> { Shell } : ScriptOutput.Pwsh().ToList(),
+                    _ => Shell is not null ? new List<string> { Shell } : Entering.Pwsh().ToList(),
                 },
             };
             Try(() => Report(Entering.Run(request, (error, line) =>
