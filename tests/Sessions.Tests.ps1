@@ -338,6 +338,12 @@ Remove-PSSession $s
             Compare-SystemTrace $before (Get-SystemTrace) | Should -BeNullOrEmpty
         }
 
+        It '-WhatIf opens nothing' {
+            $before = @(Get-SessionProcess).Count
+            New-NamespaceSession -Name $Lab -WhatIf | Should -BeNullOrEmpty
+            @(Get-SessionProcess).Count | Should -Be $before
+        }
+
         It 'a name that does not exist is NsPS.NameNotFound' {
             $err = $null
             New-NamespaceSession -Name "$Prefix-none" -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty

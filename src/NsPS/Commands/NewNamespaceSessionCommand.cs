@@ -11,7 +11,7 @@ namespace NsPS.Commands
     /// those of a named set. Invoke-Command, Enter-PSSession, Copy-Item -ToSession, Import-PSSession and
     /// Remove-PSSession work with it as with any session.
     /// </summary>
-    [Cmdlet(VerbsCommon.New, "NamespaceSession")]
+    [Cmdlet(VerbsCommon.New, "NamespaceSession", SupportsShouldProcess = true)]
     [OutputType(typeof(PSSession))]
     public sealed class NewNamespaceSessionCommand : NsPSCmdlet
     {
@@ -94,6 +94,8 @@ namespace NsPS.Commands
                 Environment = Environment,
                 CurrentDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath,
             };
+            string target = Name is not null ? $"set '{Name}'" : ProcessId is int pid ? $"the namespaces of process {pid}" : $"{_piped.Count} namespace(s) piped in";
+            if (!ShouldProcess(target, "Open a PowerShell session (start pwsh -s inside)")) return;
             Try(() =>
             {
                 Runspace runspace = NamespaceSessions.Open(request, SessionName, Host, StopToken, WriteVerbose);
