@@ -20,7 +20,7 @@ namespace NsPS.Core
     }
 
     /// <summary>What Enter-Namespace was asked for, as given.</summary>
-    internal sealed class EnterRequest
+    internal sealed record EnterRequest
     {
         /// <summary>Namespaces from the pipeline (none: by -ProcessId or -Name).</summary>
         public IReadOnlyList<Namespace> Piped { get; init; } = Array.Empty<Namespace>();

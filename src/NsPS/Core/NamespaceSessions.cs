@@ -19,23 +19,14 @@ namespace NsPS.Core
         private static readonly string[] ServerArguments = { "-s", "-NoLogo", "-NoProfile" };
 
         /// <summary>
-        /// Opens a session into the namespaces of <paramref name="request"/> (its program is ignored); the
+        /// Opens a session into the namespaces of <paramref name="request"/> (its program is the server's); the
         /// runspace is open when this returns. Every failure is an <see cref="NsPSException"/> and leaves nothing behind.
         /// </summary>
         public static Runspace Open(EnterRequest request, string? sessionName, PSHost host, CancellationToken stopping, Action<string>? verbose)
         {
-            var serverRequest = new EnterRequest
+            var serverRequest = request with
             {
-                Piped = request.Piped,
-                ProcessId = request.ProcessId,
-                Name = request.Name,
-                Types = request.Types,
-                Uid = request.Uid,
-                Gid = request.Gid,
-                PreserveCredentials = request.PreserveCredentials,
-                WorkingDirectory = request.WorkingDirectory,
                 Environment = ServerEnvironment(request.Environment),
-                CurrentDirectory = request.CurrentDirectory,
                 Kind = ProgramKind.Script,
                 Argv = Entering.Pwsh().Concat(ServerArguments).ToList(),
             };
