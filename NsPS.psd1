@@ -6,13 +6,13 @@
     CompanyName          = 'NsPS'
     Copyright            = '(c) NsPS contributors. MIT License.'
     Description          = 'Linux namespaces as PowerShell objects. Lists, creates, enters and maps mount, uts, ipc, pid, net, user, cgroup and time namespaces, as root or rootless, like lsns, unshare, nsenter, ip netns and newuidmap do for a shell user; ships Pester assertions (Should -ShareNamespace, Should -BeInNamespace) for infrastructure tests. Linux only.'
-    PowerShellVersion    = '7.4'
+    PowerShellVersion    = '7.6'
     CompatiblePSEditions = @('Core')
     # The Pester assertions; loaded before NsPS.dll, they register themselves when Pester is loaded.
     NestedModules        = @('NsPS.Assertions.psm1')
     FormatsToProcess     = @('NsPS.Format.ps1xml')
     TypesToProcess       = @('NsPS.Types.ps1xml')
-    CmdletsToExport      = @('Get-Namespace', 'New-Namespace', 'Remove-Namespace', 'Set-IdMap', 'Enter-Namespace')
+    CmdletsToExport      = @('Get-Namespace', 'New-Namespace', 'Remove-Namespace', 'Set-IdMap', 'Enter-Namespace', 'New-NamespaceSession')
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()

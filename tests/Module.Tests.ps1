@@ -8,6 +8,7 @@ BeforeDiscovery {
     $takes = @{
         'Enter-Namespace' = 'Name', 'ProcessId'; 'Get-Namespace' = 'Name', 'ProcessId'
         'New-Namespace' = , 'Name'; 'Remove-Namespace' = , 'Name'; 'Set-IdMap' = , 'ProcessId'
+        'New-NamespaceSession' = 'Name', 'ProcessId'
     }
     $cmdletCases = @(Get-Command -Module NsPS -CommandType Cmdlet | Sort-Object Name | ForEach-Object { @{ Name = $_.Name; Takes = $takes[$_.Name] } })
     $processIdCases = @($cmdletCases | Where-Object { 'ProcessId' -in $_.Takes })
@@ -25,8 +26,8 @@ Describe 'The manifest' {
         $info.Name | Should -Be 'NsPS'
     }
 
-    It 'declares pwsh 7.4 or later, Core only' {
-        $Manifest.PowerShellVersion | Should -Be '7.4'
+    It 'declares pwsh 7.6 or later, Core only' {
+        $Manifest.PowerShellVersion | Should -Be '7.6'
         $Manifest.CompatiblePSEditions | Should -Be @('Core')
     }
 
@@ -47,7 +48,7 @@ Describe 'The manifest' {
     }
 
     It 'exports exactly the cmdlets it lists, and nothing else' {
-        $Manifest.CmdletsToExport | Should -Be @('Get-Namespace', 'New-Namespace', 'Remove-Namespace', 'Set-IdMap', 'Enter-Namespace')
+        $Manifest.CmdletsToExport | Should -Be @('Get-Namespace', 'New-Namespace', 'Remove-Namespace', 'Set-IdMap', 'Enter-Namespace', 'New-NamespaceSession')
         $exported = @(Get-Command -Module NsPS | Sort-Object Name)
         $exported.Name | Should -Be @($Manifest.CmdletsToExport | Sort-Object)
         $exported.CommandType | Sort-Object -Unique | Should -Be 'Cmdlet'

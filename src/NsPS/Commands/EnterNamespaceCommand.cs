@@ -16,34 +16,11 @@ namespace NsPS.Commands
     [OutputType(typeof(PSObject), ParameterSetName = new[] { ScriptSet })]
     [OutputType(typeof(string), ParameterSetName = new[] { FileSet })]
     [OutputType(typeof(RunResult))]
-    public sealed class EnterNamespaceCommand : NsPSCmdlet
+    public sealed class EnterNamespaceCommand : NamespaceTargetCmdlet
     {
         private const string ScriptSet = "ScriptBlock";
         private const string FileSet = "FilePath";
         private const string ShellSet = "Shell";
-
-        private readonly List<Namespace> _piped = new();
-
-        /// <summary>Namespaces to enter, all together (from Get-Namespace or New-Namespace).</summary>
-        [Parameter(ValueFromPipeline = true)]
-        public Namespace[]? InputObject { get; set; }
-
-        /// <summary>Enter the namespaces of this process.</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [Alias("Id", "Pid")]
-        [ValidateRange(1, int.MaxValue)]
-        [ArgumentCompleter(typeof(ProcessIdCompleter))]
-        public int? ProcessId { get; set; }
-
-        /// <summary>Enter the namespaces of this named set (or ip netns name).</summary>
-        [Parameter]
-        [ArgumentCompleter(typeof(NameCompleter))]
-        [ValidateNotNullOrEmpty]
-        public string? Name { get; set; }
-
-        /// <summary>Only these kinds of the process's or the set's namespaces.</summary>
-        [Parameter]
-        public NamespaceType[]? Type { get; set; }
 
         /// <summary>PowerShell to run inside; its output comes back as objects.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ScriptSet)]
@@ -64,29 +41,6 @@ namespace NsPS.Commands
         [Parameter(ParameterSetName = ShellSet)]
         [ValidateNotNullOrEmpty]
         public string? Shell { get; set; }
-
-        /// <summary>The uid to run as inside (0 by default when a user namespace is entered).</summary>
-        [Parameter]
-        [ValidateRange(0u, 4294967294u)]
-        public uint? Uid { get; set; }
-
-        /// <summary>The gid to run as inside (0 by default when a user namespace is entered).</summary>
-        [Parameter]
-        [ValidateRange(0u, 4294967294u)]
-        public uint? Gid { get; set; }
-
-        /// <summary>Keep the caller's uid and gid (as they map inside) instead of becoming root in an entered user namespace.</summary>
-        [Parameter]
-        public SwitchParameter PreserveCredentials { get; set; }
-
-        /// <summary>The working directory inside.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? WorkingDirectory { get; set; }
-
-        /// <summary>Environment variables to set (or, with $null, remove) for what runs inside.</summary>
-        [Parameter]
-        public Hashtable? Environment { get; set; }
 
         /// <summary>Also write a RunResult (ExitCode, Signal, Pid) when the program ends.</summary>
         [Parameter]
@@ -109,42 +63,16 @@ namespace NsPS.Commands
             }
         }
 
-        /// <summary>Gathers piped namespaces; with -ProcessId or -Name, runs the program for this record.</summary>
-        protected override void ProcessRecord()
-        {
-            if (InputObject is not null) _piped.AddRange(InputObject);
-            else if (ProcessId is not null || Name is not null) Run();
-        }
-
-        /// <summary>Runs the program in the piped namespaces, all together.</summary>
-        protected override void EndProcessing()
-        {
-            if (_piped.Count > 0 || (ProcessId is null && Name is null)) Run();
-        }
-
-        private void Run()
+        private protected override void Act()
         {
             ScriptOutput? script = ParameterSetName == ScriptSet ? new ScriptOutput(this) : null;
-            var request = new EnterRequest
+            var kind = ParameterSetName switch { FileSet => ProgramKind.File, ScriptSet => ProgramKind.Script, _ => ProgramKind.Shell };
+            var request = Request(kind, ParameterSetName switch
             {
-                Piped = _piped,
-                ProcessId = ProcessId,
-                Name = Name,
-                Types = NamespaceKinds.Combine(Type, none: NamespaceType.All),
-                Uid = Uid,
-                Gid = Gid,
-                PreserveCredentials = PreserveCredentials,
-                WorkingDirectory = WorkingDirectory,
-                Environment = Environment,
-                CurrentDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath,
-                Kind = ParameterSetName switch { FileSet => ProgramKind.File, ScriptSet => ProgramKind.Script, _ => ProgramKind.Shell },
-                Argv = ParameterSetName switch
-                {
-                    FileSet => (ArgumentList ?? Array.Empty<object>()).Select(a => LanguagePrimitives.ConvertTo<string>(a)).Prepend(FilePath!).ToList(),
-                    ScriptSet => ScriptOutput.CommandLine(ScriptBlock!, ArgumentList).ToList(),
-                    _ => Shell is not null ? new List<string> { Shell } : ScriptOutput.Pwsh().ToList(),
-                },
-            };
+                FileSet => (ArgumentList ?? Array.Empty<object>()).Select(a => LanguagePrimitives.ConvertTo<string>(a)).Prepend(FilePath!).ToList(),
+                ScriptSet => ScriptOutput.CommandLine(ScriptBlock!, ArgumentList).ToList(),
+                _ => Shell is not null ? new List<string> { Shell } : Entering.Pwsh().ToList(),
+            });
             Try(() => Report(Entering.Run(request, (error, line) =>
             {
                 if (script is not null) script.Line(error, line);

@@ -47,18 +47,6 @@ catch {
 
         public ScriptOutput(PSCmdlet cmdlet) => _cmdlet = cmdlet;
 
-        /// <summary>The command line of this same pwsh (the one of the local tool, or an installed one).</summary>
-        public static IEnumerable<string> Pwsh()
-        {
-            string exe = Environment.ProcessPath ?? "pwsh";
-            yield return exe;
-            if (Path.GetFileName(exe).StartsWith("dotnet", StringComparison.Ordinal))
-            {
-                string? home = Path.GetDirectoryName(typeof(PSObject).Assembly.Location);
-                yield return Path.Combine(home ?? ".", "pwsh.dll");
-            }
-        }
-
         /// <summary>The pwsh command line that runs <paramref name="block"/> with <paramref name="arguments"/> inside.</summary>
         public static IEnumerable<string> CommandLine(ScriptBlock block, object[]? arguments)
         {
@@ -66,7 +54,7 @@ catch {
             if (arguments is not null) args.AddRange(arguments);
             string encodedArgs = Convert.ToBase64String(Encoding.Unicode.GetBytes(PSSerializer.Serialize(args)));
             string encodedCommand = Convert.ToBase64String(Encoding.Unicode.GetBytes(Wrapper));
-            return Pwsh().Concat(new[]
+            return Core.Entering.Pwsh().Concat(new[]
             {
                 "-NoProfile", "-NonInteractive", "-NoLogo", "-OutputFormat", "Text",
                 "-EncodedCommand", encodedCommand, "-EncodedArguments", encodedArgs,

@@ -180,7 +180,8 @@ namespace NsPS.Core
             }
         }
 
-        private static IEnumerable<KeyValuePair<string, string>> Request(EnterOptions o)
+        /// <summary>The launcher's request (mode=enter) for the options.</summary>
+        public static IEnumerable<KeyValuePair<string, string>> Request(EnterOptions o)
         {
             yield return new("mode", "enter");
             foreach (var t in o.Targets)

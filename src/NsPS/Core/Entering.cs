@@ -20,7 +20,7 @@ namespace NsPS.Core
     }
 
     /// <summary>What Enter-Namespace was asked for, as given.</summary>
-    internal sealed class EnterRequest
+    internal sealed record EnterRequest
     {
         /// <summary>Namespaces from the pipeline (none: by -ProcessId or -Name).</summary>
         public IReadOnlyList<Namespace> Piped { get; init; } = Array.Empty<Namespace>();
@@ -67,7 +67,20 @@ namespace NsPS.Core
             }
         }
 
-        private static EnterOptions Prepare(EnterRequest request, Action<string>? verbose)
+        /// <summary>The command line of this same pwsh (the one of the local tool, or an installed one).</summary>
+        public static IEnumerable<string> Pwsh()
+        {
+            string exe = System.Environment.ProcessPath ?? "pwsh";
+            yield return exe;
+            if (System.IO.Path.GetFileName(exe).StartsWith("dotnet", StringComparison.Ordinal))
+            {
+                string? home = System.IO.Path.GetDirectoryName(typeof(PSObject).Assembly.Location);
+                yield return System.IO.Path.Combine(home ?? ".", "pwsh.dll");
+            }
+        }
+
+        /// <summary>The request's targets resolved and checked, its credentials decided: what the launcher is asked.</summary>
+        public static EnterOptions Prepare(EnterRequest request, Action<string>? verbose)
         {
             bool byProcess = request.ProcessId is not null || request.Name is not null;
             if (request.Piped.Count > 0 && byProcess)
@@ -124,7 +137,8 @@ namespace NsPS.Core
             return env;
         }
 
-        private static NsPSException Failure(LauncherException e, EnterOptions options, ProgramKind kind)
+        /// <summary>A failure of the launcher as the error the user sees.</summary>
+        public static NsPSException Failure(LauncherException e, EnterOptions options, ProgramKind kind)
         {
             object? target = options.Targets.Count > 0 ? string.Join(", ", options.Targets.Select(t => $"{NamespaceKinds.LinkName(t.Type)}:[{t.Inode}]")) : null;
             var step = e.LauncherStep;

@@ -82,14 +82,15 @@ namespace NsPS.Core
         public static string BinaryPath =>
             Path.Combine(Path.GetDirectoryName(typeof(Launcher).Assembly.Location) ?? ".", "nsps-launcher");
 
-        public static Launcher Start(StandardStreams streams, Action<string>? verbose, string? directory = null)
+        /// <summary>Starts the launcher; <paramref name="newSession"/>: in a session of its own (see <see cref="ProcessControl.Spawn"/>).</summary>
+        public static Launcher Start(StandardStreams streams, Action<string>? verbose, string? directory = null, bool newSession = false)
         {
             var path = BinaryPath;
             if (!File.Exists(path)) throw new NativeException("find the launcher", Errno.ENOENT, path);
             var (mine, theirs) = ProcessControl.SeqPacketPair();
             try
             {
-                int pid = ProcessControl.Spawn(path, Argv, theirs, streams, directory);
+                int pid = ProcessControl.Spawn(path, Argv, theirs, streams, directory, newSession);
                 verbose?.Invoke($"posix_spawn {path}: launcher pid {pid}, channel on its descriptor 3.");
                 return new Launcher(pid, mine);
             }

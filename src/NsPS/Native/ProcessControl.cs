@@ -22,6 +22,7 @@ namespace NsPS.Native
     {
         private const int POSIX_SPAWN_SETSIGDEF = 0x04;
         private const int POSIX_SPAWN_SETSIGMASK = 0x08;
+        private const int POSIX_SPAWN_SETSID = 0x80;
         private const int WNOHANG = 1;
 
         [DllImport("libc", EntryPoint = "posix_spawn")]
@@ -91,9 +92,10 @@ namespace NsPS.Native
         /// <summary>
         /// posix_spawn(path, argv) with <paramref name="channel"/> on descriptor 3 and the given standard
         /// streams, in <paramref name="directory"/> if given; every other descriptor of this process is
-        /// close-on-exec (as .NET opens them).
+        /// close-on-exec (as .NET opens them). With <paramref name="newSession"/> it starts in a session of its
+        /// own (setsid), out of reach of this terminal's signals (Ctrl+C).
         /// </summary>
-        public static int Spawn(string path, IReadOnlyList<string> argv, int channel, StandardStreams streams, string? directory = null)
+        public static int Spawn(string path, IReadOnlyList<string> argv, int channel, StandardStreams streams, string? directory = null, bool newSession = false)
         {
             byte* actions = stackalloc byte[256];
             byte* attr = stackalloc byte[1024];
@@ -121,7 +123,7 @@ namespace NsPS.Native
                     _ = sigfillset(&all);
                     Check(posix_spawnattr_setsigmask(attr, &none), "posix_spawnattr_setsigmask");
                     Check(posix_spawnattr_setsigdefault(attr, &all), "posix_spawnattr_setsigdefault");
-                    Check(posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK), "posix_spawnattr_setflags");
+                    Check(posix_spawnattr_setflags(attr, (short)(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (newSession ? POSIX_SPAWN_SETSID : 0))), "posix_spawnattr_setflags");
 
                     byte** args = stackalloc byte*[argv.Count + 1];
                     for (int i = 0; i < argv.Count; i++) args[i] = Alloc(argv[i], strings);
