@@ -64,23 +64,29 @@ function Get-RuntimeId {
 
 function Build-Module {
     if (-not $IsLinux) { throw 'NsPS builds and runs on Linux only.' }
-    $rid = Get-RuntimeId
-    $publish = Join-Path $out "publish/$rid"
-    Invoke-Step "dotnet publish NsPS ($Configuration, $rid)" {
-        dotnet publish (Join-Path $root 'src/NsPS/NsPS.csproj') -c $Configuration -r $rid --self-contained false `
-            -o $publish -nologo -v quiet -p:UseAppHost=false
+    $hostRid = Get-RuntimeId
+    # The managed pieces of every architecture the module serves: NsPS.dll is one for all, Tmds.LibC has
+    # each architecture's constants and structure layouts (runtimes/<rid>, picked at import).
+    foreach ($rid in Get-LauncherRuntime) {
+        Invoke-Step "dotnet publish NsPS ($Configuration, $rid)" {
+            dotnet publish (Join-Path $root 'src/NsPS/NsPS.csproj') -c $Configuration -r $rid --self-contained false `
+                -o (Join-Path $out "publish/$rid") -nologo -v quiet -p:UseAppHost=false
+        }
     }
     if (Test-Path $moduleOut) { Remove-Item $moduleOut -Recurse -Force }
     New-Item -ItemType Directory $moduleOut | Out-Null
     Copy-Item (Join-Path $root 'NsPS.psd1') $moduleOut
     Copy-Item (Join-Path $root 'src/NsPS/NsPS.Format.ps1xml'), (Join-Path $root 'src/NsPS/NsPS.Types.ps1xml'), (Join-Path $root 'src/NsPS/NsPS.Assertions.psm1'), (Join-Path $root 'src/NsPS/NsPS.Assertions.ps1') $moduleOut
     Copy-Item (Join-Path $root 'LICENSE') $moduleOut
-    Copy-Item (Join-Path $publish 'NsPS.dll'), (Join-Path $publish 'Tmds.LibC.dll') $moduleOut
+    Copy-Item (Join-Path $out "publish/$hostRid/NsPS.dll") $moduleOut
 
-    # The launcher and the help are part of the module: a missing source fails the build.
-    $cc = if ($env:CC) { $env:CC } else { 'cc' }
-    Invoke-Step "$cc nsps-launcher" {
-        & $cc @(Get-LauncherFlag) -o (Join-Path $moduleOut 'nsps-launcher') @(Get-LauncherSource)
+    # Per architecture: Tmds.LibC and the launcher, a static PIE against musl (a missing source or
+    # toolchain fails the build).
+    foreach ($rid in Get-LauncherRuntime) {
+        $dir = Join-Path $moduleOut "runtimes/$rid"
+        New-Item -ItemType Directory $dir | Out-Null
+        Copy-Item (Join-Path $out "publish/$rid/Tmds.LibC.dll") $dir
+        Invoke-Step "nsps-launcher ($rid, static)" { Build-Launcher $rid (Join-Path $dir 'nsps-launcher') }
     }
 
     Invoke-Step 'help' {
