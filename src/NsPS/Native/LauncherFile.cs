@@ -52,14 +52,14 @@ namespace NsPS.Native
             return shipped;
         }
 
-        /// <summary>The folders for a private copy: $XDG_CACHE_HOME/nsps, ~/.cache/nsps, then $TMPDIR/nsps-&lt;uid&gt;.</summary>
+        /// <summary>The folders for a private copy: $XDG_CACHE_HOME/nsps, ~/.cache/nsps, then $TMPDIR/nsps-launcher-&lt;uid&gt; (apart from the names of /tmp/nsps-&lt;uid&gt;).</summary>
         internal static IEnumerable<string> PrivateDirectories()
         {
             var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
             if (!string.IsNullOrEmpty(cache) && System.IO.Path.IsPathRooted(cache)) yield return System.IO.Path.Combine(cache, "nsps");
             var home = Environment.GetEnvironmentVariable("HOME");
             if (!string.IsNullOrEmpty(home) && System.IO.Path.IsPathRooted(home)) yield return System.IO.Path.Combine(home, ".cache", "nsps");
-            yield return System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"nsps-{geteuid()}");
+            yield return System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"nsps-launcher-{geteuid()}");
         }
 
         /// <summary>
