@@ -27,10 +27,11 @@ BeforeAll {
     }
     chmod -R a+rX $Bin
 
-    # A home of its own for a child: .NET names the XDG folders only once they exist.
-    function New-Home([string] $Name) {
+    # A home of its own for a child (-Uid: owned by that user): .NET names the XDG folders only once they exist.
+    function New-Home([string] $Name, [int] $Uid = 0) {
         $dir = Join-Path $Work "home-$Name"
         New-Item -ItemType Directory "$dir/.local/share", "$dir/.config" | Out-Null
+        chown -R "${Uid}:${Uid}" $dir
         $dir
     }
 
@@ -112,6 +113,7 @@ BeforeAll {
 
 AfterAll {
     if ($Work -and (Test-Path $Work)) { Remove-Item $Work -Recurse -Force }
+    if ($script:Sandbox -and (Test-Path $Sandbox)) { Remove-Item $Sandbox -Recurse -Force }
 }
 
 Describe 'The NsPS package' {
@@ -160,6 +162,25 @@ Describe 'The NsPS package' {
         It 'runs the net and uts demos' { Assert-Demos $Result }
     }
 
+    Context 'installed for the current user by a plain user, imported by name in a fresh pwsh with no compiler on PATH' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root (to become the plain user)' {
+        BeforeAll {
+            $script:Sandbox = New-UserSandbox   # a copy of pwsh that the plain user can read
+            $script:PlainHome = New-Home 'plain' 65534
+            $script:Installed = Invoke-Fresh (Get-InstallScript $Repo 'CurrentUser') $PlainHome -Sandbox $Sandbox
+            $script:Result = Invoke-Fresh "& { $Demos }" $PlainHome -Sandbox $Sandbox
+        }
+
+        It 'is installed in that user''s module folder, the user''s own, and imported from there with its launcher as shipped' {
+            $Installed.Location | Should -Be "$PlainHome/.local/share/powershell/Modules"
+            $Result.Uid | Should -Be 65534
+            $Result.ModuleBase | Should -Be "$PlainHome/.local/share/powershell/Modules/NsPS/$Version"
+            $Result.Launcher | Should -Be "$($Result.ModuleBase)/runtimes/$RuntimeId/nsps-launcher"
+            (stat -c '%u %a' $Result.Launcher) | Should -Be '65534 755'
+        }
+
+        It 'runs the net and uts demos as the plain user' { Assert-Demos $Result }
+    }
+
     Context 'installed for all users with the launcher''s execute bit dropped, imported by a plain user' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         BeforeAll {
             if (Test-Path $AllUsersCopy) { throw "$AllUsersCopy exists already: this test installs NsPS for all users and removes it after." }
@@ -176,14 +197,13 @@ Describe 'The NsPS package' {
             $script:ShippedMode = [IO.File]::GetUnixFileMode($Shipped)
             chmod -R a-w $AllUsersCopy   # read-only, and root's
 
-            $script:Sandbox = New-UserSandbox
+            if (-not $script:Sandbox) { $script:Sandbox = New-UserSandbox }
             $script:UserHome = Join-Path $Sandbox 'home'
             $script:Result = Invoke-Fresh "& { $Demos }" $UserHome -Sandbox $Sandbox
             $script:Hash = Get-Sha256 $LauncherPath
         }
         AfterAll {
             if (Test-Path $AllUsersCopy) { chmod -R u+w $AllUsersCopy; Remove-Item $AllUsersCopy -Recurse -Force }
-            if ($Sandbox -and (Test-Path $Sandbox)) { Remove-Item $Sandbox -Recurse -Force }
         }
 
         It 'is installed for all users with the launcher not executable, root''s and read-only' {
