@@ -3,7 +3,10 @@
     Builds, tests, benchmarks, analyzes and packages the NsPS module.
 .DESCRIPTION
     -Task takes one or more tasks; each runs once, after the tasks it needs (so -Task Test,Bench builds once).
-    Build (default): compiles the module and the launcher into out/NsPS, a complete module folder.
+    Build (default): compiles the module into out/NsPS, a complete module folder for linux-x64 and
+             linux-arm64: runtimes/<rid> holds each architecture's Tmds.LibC and its launcher, a static
+             PIE against musl (needs musl-tools and gcc-aarch64-linux-gnu on x64; musl-dev:arm64 is fetched
+             into out/musl with apt-get download, so dpkg must know the arm64 architecture).
     Test:    (Build) runs the xunit tests and the Pester tests against the built module, lists every
              skipped test with the reason it names, and ends with one line "N passed, N failed, N skipped"
              counting both. With $env:CI = 'true' a skip that names no reason, and a Pester file that runs
@@ -11,9 +14,10 @@
     Bench:   (Build) runs the benchmarks against the real tools (lsns, ip netns, unshare, nsenter), and
              the import of NsPS against the import of Microsoft.PowerShell.PSResourceGet.
     Soak:    (Build) runs the reliability suite with 500 cycles instead of 50.
-    Package: (Build) makes out/package/NsPS.<version>.nupkg with Publish-PSResource, installs it with
-             Install-PSResource from a local file repository into a scratch home, and checks the
-             installed module: the same files with the same modes, and it imports and lists namespaces.
+    Package: (Build) makes out/NsPS.<version>.nupkg with Publish-PSResource (one package for linux-x64
+             and linux-arm64), installs it with Install-PSResource from a local file repository into a
+             scratch home, and checks the installed module: the same files with the same modes, and it
+             imports and lists namespaces.
     Analyze: the .NET analyzers (recommended level, every finding an error) on src/NsPS, and cppcheck
              and clang-tidy on the launcher; fails listing every finding.
     A failing step stops the script with a non-zero exit code.
@@ -64,23 +68,30 @@ function Get-RuntimeId {
 
 function Build-Module {
     if (-not $IsLinux) { throw 'NsPS builds and runs on Linux only.' }
-    $rid = Get-RuntimeId
-    $publish = Join-Path $out "publish/$rid"
-    Invoke-Step "dotnet publish NsPS ($Configuration, $rid)" {
-        dotnet publish (Join-Path $root 'src/NsPS/NsPS.csproj') -c $Configuration -r $rid --self-contained false `
-            -o $publish -nologo -v quiet -p:UseAppHost=false
+    $hostRid = Get-RuntimeId
+    # The managed pieces of every architecture the module serves: NsPS.dll is one for all, Tmds.LibC has
+    # each architecture's constants and structure layouts (runtimes/<rid>, picked at import).
+    foreach ($rid in Get-LauncherRuntime) {
+        Invoke-Step "dotnet publish NsPS ($Configuration, $rid)" {
+            dotnet publish (Join-Path $root 'src/NsPS/NsPS.csproj') -c $Configuration -r $rid --self-contained false `
+                -o (Join-Path $out "publish/$rid") -nologo -v quiet -p:UseAppHost=false
+        }
     }
     if (Test-Path $moduleOut) { Remove-Item $moduleOut -Recurse -Force }
     New-Item -ItemType Directory $moduleOut | Out-Null
     Copy-Item (Join-Path $root 'NsPS.psd1') $moduleOut
     Copy-Item (Join-Path $root 'src/NsPS/NsPS.Format.ps1xml'), (Join-Path $root 'src/NsPS/NsPS.Types.ps1xml'), (Join-Path $root 'src/NsPS/NsPS.Assertions.psm1'), (Join-Path $root 'src/NsPS/NsPS.Assertions.ps1') $moduleOut
     Copy-Item (Join-Path $root 'LICENSE') $moduleOut
-    Copy-Item (Join-Path $publish 'NsPS.dll'), (Join-Path $publish 'Tmds.LibC.dll') $moduleOut
+    Copy-Item (Join-Path $out "publish/$hostRid/NsPS.dll") $moduleOut
 
-    # The launcher and the help are part of the module: a missing source fails the build.
-    $cc = if ($env:CC) { $env:CC } else { 'cc' }
-    Invoke-Step "$cc nsps-launcher" {
-        & $cc @(Get-LauncherFlag) -o (Join-Path $moduleOut 'nsps-launcher') @(Get-LauncherSource)
+    # Per architecture: Tmds.LibC and the launcher, a static PIE against musl (a missing source or
+    # toolchain fails the build).
+    foreach ($rid in Get-LauncherRuntime) {
+        $dir = Join-Path $moduleOut "runtimes/$rid"
+        New-Item -ItemType Directory $dir | Out-Null
+        Copy-Item (Join-Path $out "publish/$rid/Tmds.LibC.dll") $dir
+        [IO.File]::SetUnixFileMode((Join-Path $dir 'Tmds.LibC.dll'), [IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')   # NuGet's 0744
+        Invoke-Step "nsps-launcher ($rid, static)" { Build-Launcher $rid (Join-Path $dir 'nsps-launcher') }
     }
 
     Invoke-Step 'help' {
@@ -167,22 +178,20 @@ function Invoke-Tests([string[]] $TestPath) {
     if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
 }
 
-# out/package/NsPS.<version>.nupkg, installed and checked by src/build/New-Package.ps1 in a pwsh whose
+# out/NsPS.<version>.nupkg, installed and checked by src/build/New-Package.ps1 in a pwsh whose
 # home is a scratch folder (its repository registration and its installed module go with it).
 function Invoke-Package {
-    $package = Join-Path $out 'package'
     $scratch = Join-Path $out 'package-home'
-    foreach ($dir in $package, $scratch) {
-        if (Test-Path $dir) { Remove-Item $dir -Recurse -Force }
-        New-Item -ItemType Directory $dir | Out-Null
-    }
+    if (Test-Path $scratch) { Remove-Item $scratch -Recurse -Force }
+    New-Item -ItemType Directory $scratch | Out-Null
+    Get-ChildItem $out -Filter 'NsPS.*.nupkg' | Remove-Item
     $homes = @{ HOME = $scratch; XDG_DATA_HOME = "$scratch/.local/share"; XDG_CONFIG_HOME = "$scratch/.config"; XDG_CACHE_HOME = "$scratch/.cache" }
     # .NET names a user folder only once it exists (otherwise '', and PSResourceGet would write to the current folder).
     $homes.Values | Where-Object { $_ -ne $scratch } | ForEach-Object { New-Item -ItemType Directory $_ | Out-Null }
     $saved = @{}
     foreach ($name in $homes.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); Set-Item "env:$name" $homes[$name] }
     try {
-        Invoke-Step 'package' { Invoke-Pwsh -File (Join-Path $root 'src/build/New-Package.ps1') -ModulePath $moduleOut -OutputPath $package }
+        Invoke-Step 'package' { Invoke-Pwsh -File (Join-Path $root 'src/build/New-Package.ps1') -ModulePath $moduleOut -OutputPath $out }
     }
     finally {
         foreach ($name in $saved.Keys) { if ($null -eq $saved[$name]) { Remove-Item "env:$name" } else { Set-Item "env:$name" $saved[$name] } }

@@ -2,7 +2,8 @@
 # The native launcher (src/launcher) on its own: static checks, a build with AddressSanitizer and
 # UndefinedBehaviorSanitizer driven through its scenarios like the module drives it, the descriptors
 # and privileges of what it leaves behind, and a short fuzz run of its message parser.
-# Tools: cc (gcc), clang (libFuzzer: libclang-rt-dev), cppcheck, clang-tidy, readelf, setpriv.
+# Tools: cc (gcc), clang (libFuzzer: libclang-rt-dev), cppcheck, clang-tidy, readelf, setpriv, and for the
+# arm64 build qemu-aarch64-static (qemu-user-static), which runs it here.
 BeforeDiscovery {
     $script:IsRoot = (id -u) -eq '0'
 }
@@ -16,7 +17,7 @@ BeforeAll {
     $script:Src = Join-Path $RepoRoot 'src/launcher'
     $script:FuzzSrc = Join-Path $Src 'fuzz'
     $script:Sources = @(Get-LauncherSource)
-    $script:Built = Join-Path $RepoRoot 'out/NsPS/nsps-launcher'
+    $script:Built = $LauncherPath   # this machine's static build, out/NsPS/runtimes/<rid>/nsps-launcher
     $script:CC = if ($env:CC) { $env:CC } else { 'cc' }
 
     # Scratch space, readable by the other user of the unprivileged tests; removed in AfterAll.
@@ -99,8 +100,8 @@ BeforeAll {
     }
 
     # Sends a request, answers a "userns" report, reads up to the last report, waits for the launcher.
-    function Invoke-Launcher([string] $Request, [string] $Path = $script:Asan, [scriptblock] $OnUserNs) {
-        $l = Start-Launcher $Request $Path
+    function Invoke-Launcher([string] $Request, [string] $Path = $script:Asan, [scriptblock] $OnUserNs, [string[]] $Argv = @('nsps-launcher')) {
+        $l = Start-Launcher $Request $Path -Argv $Argv
         while ($r = Receive-Report $l) {
             if ($r.event -eq 'userns') {
                 if ($OnUserNs) { & $OnUserNs $l $r } else { [NsPS.Tests.LauncherDriver]::Send($l.Channel, 'continue') }
@@ -137,6 +138,27 @@ BeforeAll {
     }
 
     function Get-Event($L, [string] $Name) { @($L.Reports | Where-Object event -eq $Name) }
+
+    # Runs a build of the message parser's test main (fuzz_request.c with NSPS_PARSE_MAIN) on the seed corpus
+    # (through -Runner, an emulator, when given) and checks each verdict against the file's name.
+    function Assert-CorpusVerdict([string] $Parser, [string] $Runner) {
+        $corpus = @(Get-ChildItem (Join-Path $FuzzSrc 'corpus') -File)
+        $corpus.Count | Should -BeGreaterThan 20
+        $r = if ($Runner) { Invoke-Tool $Runner (@($Parser) + $corpus.FullName) } else { Invoke-Tool $Parser @($corpus.FullName) }
+        $r.ExitCode | Should -Be 0
+        $r.Error | Should -BeNullOrEmpty
+        $lines = $r.Output -split "`n" | Where-Object { $_ }
+        $lines.Count | Should -Be $corpus.Count
+        foreach ($line in $lines) {
+            $name = Split-Path ($line -split ': ', 2)[0] -Leaf
+            $verdict = ($line -split ': ', 2)[1]
+            switch -Wildcard ($name) {
+                'bad-*' { $verdict | Should -BeLike 'rejected: *' -Because $name }
+                'control-*' { $verdict | Should -BeLike 'control *' -Because $name }
+                default { $verdict | Should -Be 'ok' -Because $name }
+            }
+        }
+    }
 
     # /proc/PID/ns names of the request kinds.
     $script:Kinds = [ordered]@{ user = 'user'; cgroup = 'cgroup'; ipc = 'ipc'; uts = 'uts'; net = 'net'; pid = 'pid'; mount = 'mnt'; time = 'time' }
@@ -216,6 +238,9 @@ Describe 'nsps-launcher' {
             "$($r.Output)$($r.Error)" | Should -BeNullOrEmpty
             $r.ExitCode | Should -Be 0
             Test-Path $exe | Should -BeTrue
+            # Against glibc, _FORTIFY_SOURCE turns the calls it can check into their checking forms (musl,
+            # which the shipped static builds use, has none: there the stack protector and these builds hold).
+            if ($Name -like 'cc*') { (readelf --dyn-syms -W $exe) -join "`n" | Should -Match '__\w+_chk@' }
         }
 
         It 'the same flags turn a warning into a failed build (the check can fail)' {
@@ -226,17 +251,32 @@ Describe 'nsps-launcher' {
             $r.Error | Should -Match 'unused'
         }
 
-        It 'the built launcher is a PIE with full RELRO, a non-executable stack, stack protector and fortified calls, not set-user-id' {
-            Test-Path $Built | Should -BeTrue
-            ([IO.File]::GetUnixFileMode($Built) -band ([IO.UnixFileMode]::SetUser -bor [IO.UnixFileMode]::SetGroup)) | Should -Be 0
-            (readelf -hW $Built) -join "`n" | Should -Match 'Type:\s+DYN'
-            $segments = (readelf -lW $Built) -join "`n"
+        It 'the <RuntimeId> build is a static PIE for <Machine>: no interpreter, no library, full RELRO, a non-executable stack, stack protector, not set-user-id' -ForEach @(
+            @{ RuntimeId = 'linux-x64'; Machine = 'Advanced Micro Devices X86-64' }
+            @{ RuntimeId = 'linux-arm64'; Machine = 'AArch64' }
+        ) {
+            $file = Join-Path $RepoRoot "out/NsPS/runtimes/$RuntimeId/nsps-launcher"
+            Test-Path $file | Should -BeTrue
+            ([IO.File]::GetUnixFileMode($file) -band ([IO.UnixFileMode]::SetUser -bor [IO.UnixFileMode]::SetGroup)) | Should -Be 0
+            $header = (readelf -hW $file) -join "`n"
+            $header | Should -Match 'Type:\s+DYN'
+            $header | Should -Match "Machine:\s+$([regex]::Escape($Machine))"
+            $segments = (readelf -lW $file) -join "`n"
+            $segments | Should -Not -Match '\bINTERP\b'
             $segments | Should -Match 'GNU_RELRO'
             $segments | Should -Match 'GNU_STACK\s+(\S+\s+){5}RW\s'
-            (readelf -dW $Built) -join "`n" | Should -Match 'BIND_NOW|FLAGS_1\)\s+Flags:.*\bNOW\b'
-            $symbols = (readelf --dyn-syms -W $Built) -join "`n"
-            $symbols | Should -Match '__stack_chk_fail'
-            $symbols | Should -Match '__\w+_chk@'
+            $dynamic = (readelf -dW $file) -join "`n"
+            $dynamic | Should -Not -Match '\(NEEDED\)'
+            $dynamic | Should -Match 'BIND_NOW|FLAGS_1\)\s+Flags:.*\bNOW\b'
+            $dynamic | Should -Match 'FLAGS_1\)\s+Flags:.*\bPIE\b'
+            (readelf --syms -W $file) -join "`n" | Should -Match '\s__stack_chk_fail\b'
+        }
+
+        It 'a dynamic build fails these checks (the check can fail)' {
+            $exe = Join-Path $Work 'launcher-dynamic'
+            (Invoke-Tool $CC (@($BuildFlags) + @('-o', $exe) + $Sources)).ExitCode | Should -Be 0
+            (readelf -lW $exe) -join "`n" | Should -Match '\bINTERP\b'
+            (readelf -dW $exe) -join "`n" | Should -Match '\(NEEDED\)'
         }
 
         It 'cppcheck finds nothing in the launcher, its fuzz harness and its test driver' {
@@ -661,22 +701,7 @@ Describe 'nsps-launcher' {
             $r = Invoke-Tool $CC '-std=c11', '-O1', '-g', '-Wall', '-Wextra', '-Werror', '-D_GNU_SOURCE', '-DNSPS_PARSE_MAIN',
                 '-fsanitize=address,undefined', '-fno-sanitize-recover=all', "-I$Src", '-o', $parse, (Join-Path $FuzzSrc 'fuzz_request.c'), (Join-Path $Src 'request.c')
             $r.Error | Should -BeNullOrEmpty
-            $corpus = @(Get-ChildItem (Join-Path $FuzzSrc 'corpus') -File)
-            $corpus.Count | Should -BeGreaterThan 20
-            $r = Invoke-Tool $parse @($corpus.FullName)
-            $r.ExitCode | Should -Be 0
-            $r.Error | Should -BeNullOrEmpty
-            $lines = $r.Output -split "`n" | Where-Object { $_ }
-            $lines.Count | Should -Be $corpus.Count
-            foreach ($line in $lines) {
-                $name = Split-Path ($line -split ': ', 2)[0] -Leaf
-                $verdict = ($line -split ': ', 2)[1]
-                switch -Wildcard ($name) {
-                    'bad-*' { $verdict | Should -BeLike 'rejected: *' -Because $name }
-                    'control-*' { $verdict | Should -BeLike 'control *' -Because $name }
-                    default { $verdict | Should -Be 'ok' -Because $name }
-                }
-            }
+            Assert-CorpusVerdict $parse
         }
 
         It 'survives a libFuzzer run (address, undefined) from the seed corpus' {
@@ -698,6 +723,62 @@ Describe 'nsps-launcher' {
             @(Get-ChildItem "$dir/artifacts") | Should -BeNullOrEmpty
             $r.ExitCode | Should -Be 0
             [int]([regex]::Match($r.Error, 'number_of_executed_units:\s*(\d+)').Groups[1].Value) | Should -BeGreaterThan 10000
+        }
+    }
+
+    # The arm64 build runs here under qemu-user, which refuses CLONE_PARENT: so the request parser and the
+    # enter mode, not the create mode.
+    Context 'the arm64 build, under qemu-aarch64-static' {
+        BeforeAll {
+            $script:Qemu = Find-Tool 'qemu-aarch64-static', 'qemu-aarch64'
+            if (-not $Qemu) { throw 'qemu-aarch64-static is missing (Debian: apt-get install qemu-user-static; .ci/run installs it).' }
+            $script:Arm64 = Join-Path $RepoRoot 'out/NsPS/runtimes/linux-arm64/nsps-launcher'
+        }
+        AfterEach {
+            if ($script:L) { Stop-Launcher $script:L; $script:L = $null }
+        }
+
+        It 'its message parser, built for arm64 like the launcher, parses the seed corpus as its file names say' {
+            $t = Get-LauncherToolchain 'linux-arm64'
+            $parse = Join-Path $Work 'parse-arm64'
+            $r = Invoke-Tool $t.Compiler (@($t.Flags) + @(Get-LauncherStaticFlag) + @('-DNSPS_PARSE_MAIN', "-I$Src", '-o', $parse, (Join-Path $FuzzSrc 'fuzz_request.c'), (Join-Path $Src 'request.c')))
+            "$($r.Output)$($r.Error)" | Should -BeNullOrEmpty
+            (readelf -hW $parse) -join "`n" | Should -Match 'Machine:\s+AArch64'
+            Assert-CorpusVerdict $parse -Runner $Qemu
+        }
+
+        It 'the shipped arm64 launcher rejects a bad request (<Why>) with EINVAL, status 64' -ForEach @(
+            @{ Why = 'unknown key'; Request = "mode=create`ntypes=net`nfoo=1`n"; Message = 'line 3: foo: unknown key' }
+            @{ Why = 'bad number'; Request = "mode=create`ntypes=time`nmonotonic=01`n"; Message = 'line 3: monotonic: expected signed decimal nanoseconds' }
+            @{ Why = 'enter without a program'; Request = "mode=enter`ntarget=net:/proc/self/ns/net:4:4`n"; Message = 'mode=enter needs at least one arg=' }
+        ) {
+            $script:L = Invoke-Launcher $Request -Path $Qemu -Argv @($Qemu, $Arm64)
+            $L.Status | Should -Be 64
+            $e = Get-Event $L 'error'
+            $e.Count | Should -Be 1
+            $e[0].step | Should -Be 'request'
+            $e[0].errno | Should -Be 22
+            $e[0].message | Should -Be $Message
+        }
+
+        It 'the shipped arm64 launcher enters this process''s net and uts namespaces and runs <Program>: exit <Status>' -Skip:(-not $IsRoot) -Tag 'SkipBecause: entering needs root' -ForEach @(
+            @{ Program = '/bin/true'; Status = 0 }
+            @{ Program = '/bin/false'; Status = 1 }
+        ) {
+            $req = "mode=enter`n$((Get-TargetLines $PID net, uts) -join "`n")`narg=$Program`n"
+            $script:L = Invoke-Launcher $req -Path $Qemu -Argv @($Qemu, $Arm64)
+            $L.Status | Should -Be $Status
+            (Get-Event $L 'started').Count | Should -Be 1
+            (Get-Event $L 'exited')[0].code | Should -Be $Status
+        }
+
+        It 'the shipped arm64 launcher refuses a stale target: verify, ESTALE, status 82, nothing runs' -Skip:(-not $IsRoot) -Tag 'SkipBecause: entering needs root' {
+            $script:L = Invoke-Launcher "mode=enter`ntarget=net:/proc/$PID/ns/net:${NsDev}:$($HostNs.net + 1)`narg=/bin/touch`narg=$Work/ran-arm64`n" -Path $Qemu -Argv @($Qemu, $Arm64)
+            $L.Status | Should -Be 82
+            $e = Get-Event $L 'error'
+            $e[0].step | Should -Be 'verify'
+            $e[0].errno | Should -Be 116
+            Test-Path "$Work/ran-arm64" | Should -BeFalse
         }
     }
 }

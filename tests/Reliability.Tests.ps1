@@ -70,7 +70,7 @@ Describe 'Faults' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         # Drive the launcher as the module does, and kill it while it waits for the id maps.
         $before = Get-SystemTrace
         $pair = [NsPS.Tests.LauncherDriver]::SeqPacketPair()
-        $launcher = [NsPS.Tests.LauncherDriver]::Spawn((Join-Path (Split-Path $ModuleManifest) 'nsps-launcher'), [string[]]@('nsps-launcher'), $pair.Item2)
+        $launcher = [NsPS.Tests.LauncherDriver]::Spawn($LauncherPath, [string[]]@('nsps-launcher'), $pair.Item2)
         [void][Tmds.Linux.LibC]::close($pair.Item2)
         try {
             [NsPS.Tests.LauncherDriver]::Send($pair.Item1, "mode=create`ntypes=user,net,uts,pid`nwaitmap=1`n")

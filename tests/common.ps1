@@ -4,6 +4,9 @@ $script:RepoRoot = Split-Path $PSScriptRoot -Parent
 $script:ModuleManifest = Join-Path $RepoRoot 'out/NsPS/NsPS.psd1'
 if (-not (Test-Path $ModuleManifest)) { throw "Build the module first: dotnet pwsh ./build.ps1 (missing $ModuleManifest)." }
 Import-Module $ModuleManifest -Force
+# The runtime identifier of this machine and its launcher in the built module (runtimes/<rid>, picked at import).
+$script:RuntimeId = if ([Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture -eq 'Arm64') { 'linux-arm64' } else { 'linux-x64' }
+$script:LauncherPath = Join-Path $RepoRoot "out/NsPS/runtimes/$RuntimeId/nsps-launcher"
 
 # The module's own way of driving the launcher, for the files that test the launcher binary on its own:
 # NsPS.Tests.LauncherDriver, from the xunit assembly (the interop core itself is internal to NsPS). Built

@@ -9,8 +9,9 @@ using NsPS.Native;
 namespace NsPS
 {
     /// <summary>
-    /// Runs when Import-Module loads NsPS: refuses, in one sentence, a system that has no Linux
-    /// namespaces to show, before any cmdlet can fail in a stranger way.
+    /// Runs when Import-Module loads NsPS: lets it load the pieces of this process's architecture from
+    /// runtimes/&lt;rid&gt;, refuses, in one sentence, a system that has no Linux namespaces to show, before
+    /// any cmdlet can fail in a stranger way, and prepares the launcher (its execute bit, or a private copy).
     /// </summary>
     public sealed class ModuleInitializer : IModuleAssemblyInitializer
     {
@@ -20,8 +21,11 @@ namespace NsPS
         /// <inheritdoc/>
         public void OnImport()
         {
+            // Before anything loads Tmds.LibC: the build of this architecture, from runtimes/<rid>.
+            Runtimes.InstallResolver();
             if (Problem(RuntimeInformation.IsOSPlatform(OSPlatform.Linux), RuntimeInformation.OSDescription, NamespaceDirectory) is string problem)
                 throw new PlatformNotSupportedException(problem);
+            LauncherFile.PrepareNow();
         }
 
         /// <summary>What keeps NsPS from working here, as one sentence, or null when nothing does.</summary>
@@ -29,6 +33,8 @@ namespace NsPS
         {
             if (!isLinux)
                 return $"NsPS works only on Linux, because namespaces are a feature of the Linux kernel, and this system is {osDescription.Trim()}.";
+            if (Runtimes.RuntimeId(RuntimeInformation.ProcessArchitecture) is null)
+                return $"NsPS runs on Linux on x64 and arm64, and this process runs on {RuntimeInformation.ProcessArchitecture}.";
             return LinuxProblem(namespaceDirectory);
         }
 

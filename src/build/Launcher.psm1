@@ -8,8 +8,90 @@ $script:Src = Join-Path (Split-Path (Split-Path $PSScriptRoot -Parent) -Parent) 
 $script:Flags = @('-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', '-Wformat=2', '-Wshadow', '-Wconversion',
     '-D_GNU_SOURCE', '-D_FORTIFY_SOURCE=2', '-fstack-protector-strong', '-fPIE', '-pie', '-Wl,-z,relro,-z,now')
 
-# The flags of the build of nsps-launcher (build.ps1 compiles src/launcher/*.c with them).
+# The flags of a build of nsps-launcher against the system's libc (the checks build it so).
 function Get-LauncherFlag { $script:Flags }
+
+# The architectures the module ships a launcher for: runtime identifier -> machine (of the GNU triplets),
+# Debian architecture.
+$script:Runtimes = [ordered]@{
+    'linux-x64'   = @{ Machine = 'x86_64'; Debian = 'amd64' }
+    'linux-arm64' = @{ Machine = 'aarch64'; Debian = 'arm64' }
+}
+$script:Out = Join-Path (Split-Path (Split-Path $PSScriptRoot -Parent) -Parent) 'out'
+
+function Get-LauncherRuntime { @($script:Runtimes.Keys) }
+
+# The flags of the launchers that ship (build.ps1 compiles src/launcher/*.c with them, once per architecture):
+# the same flags, linked as a static PIE against musl, so that one file runs on glibc and musl systems alike,
+# with no interpreter and no library to load.
+function Get-LauncherStaticFlag { $script:Flags | ForEach-Object { if ($_ -eq '-pie') { '-static-pie' } else { $_ } } }
+
+# musl's headers and library for an architecture: the system's (musl-dev of that architecture, which
+# musl-tools brings for the machine's own), or else the Debian package musl-dev:<arch> unpacked into
+# out/musl/<rid> (apt-get download needs the architecture known to dpkg: dpkg --add-architecture arm64).
+function Get-MuslRoot([string] $RuntimeId) {
+    $r = $script:Runtimes[$RuntimeId]
+    if (-not $r) { throw "No launcher build for $RuntimeId (known: $(Get-LauncherRuntime))." }
+    $unpacked = Join-Path $script:Out "musl/$RuntimeId"
+    foreach ($usr in '/usr', "$unpacked/usr") {
+        $lib = "$usr/lib/$($r.Machine)-linux-musl"
+        if (Test-Path "$lib/rcrt1.o") { return [pscustomobject]@{ Include = "$usr/include/$($r.Machine)-linux-musl"; Lib = $lib } }
+    }
+    $how = "apt-get install musl-tools on $($r.Debian), or dpkg --add-architecture $($r.Debian); apt-get update; then build again (it fetches musl-dev:$($r.Debian))"
+    if (-not (Find-Tool 'apt-get')) { throw "musl for $RuntimeId is missing: $how." }
+    New-Item -ItemType Directory -Force $unpacked | Out-Null
+    $got = Invoke-Tool 'sh' @('-c', "cd '$unpacked' && apt-get download musl-dev:$($r.Debian) && dpkg -x musl-dev_*_$($r.Debian).deb .")
+    if ($got.ExitCode -or -not (Test-Path "$unpacked/usr/lib/$($r.Machine)-linux-musl/rcrt1.o")) {
+        throw "musl for $RuntimeId is missing and could not be fetched ($($got.Error.Trim())): $how."
+    }
+    Get-MuslRoot $RuntimeId
+}
+
+# The compiler and the gcc specs file of the static build for an architecture: <machine>-linux-gnu-gcc with
+# musl's headers, start files and library in place of glibc's (a specs file like musl-gcc's, which links
+# static PIEs, as musl-gcc's does not).
+function Get-LauncherToolchain([string] $RuntimeId) {
+    $r = $script:Runtimes[$RuntimeId]
+    $musl = Get-MuslRoot $RuntimeId
+    $gcc = Find-Tool "$($r.Machine)-linux-gnu-gcc"
+    if (-not $gcc) { throw "$($r.Machine)-linux-gnu-gcc is missing (Debian: apt-get install gcc-$($r.Machine -replace '_', '-')-linux-gnu, or gcc on $($r.Debian))." }
+    $specs = Join-Path $script:Out "musl/$RuntimeId.specs"
+    New-Item -ItemType Directory -Force (Split-Path $specs) | Out-Null
+    Set-Content -LiteralPath $specs -Value @"
+%rename cpp_options old_cpp_options
+
+*cpp_options:
+-nostdinc -isystem $($musl.Include) -isystem include%s %(old_cpp_options)
+
+*cc1:
+%(cc1_cpu) -nostdinc -isystem $($musl.Include) -isystem include%s
+
+*link_libgcc:
+-L$($musl.Lib) -L .%s
+
+*libgcc:
+libgcc.a%s %:if-exists(libgcc_eh.a%s)
+
+*startfile:
+$($musl.Lib)/rcrt1.o $($musl.Lib)/crti.o crtbeginS.o%s
+
+*endfile:
+crtendS.o%s $($musl.Lib)/crtn.o
+
+*link:
+-static -pie --no-dynamic-linker -z text -nostdlib
+
+"@
+    [pscustomobject]@{ Compiler = $gcc; Flags = @("-specs=$specs") }
+}
+
+# Builds the static launcher of an architecture into a file; fails with the compiler's words.
+function Build-Launcher([string] $RuntimeId, [string] $OutputPath) {
+    $t = Get-LauncherToolchain $RuntimeId
+    New-Item -ItemType Directory -Force (Split-Path $OutputPath) | Out-Null
+    $r = Invoke-Tool $t.Compiler (@($t.Flags) + @(Get-LauncherStaticFlag) + @('-o', $OutputPath) + @(Get-LauncherSource))
+    if ($r.ExitCode -or $r.Error) { throw "The $RuntimeId launcher did not build:`n$($r.Output)$($r.Error)" }
+}
 
 # The same flags for a compile only (no link flags, no -Werror: a checker reports warnings itself), and
 # without _FORTIFY_SOURCE with -NoFortify (fortified builds hide the libc calls behind builtins).
@@ -77,5 +159,5 @@ function Invoke-LauncherClangTidy([string[]] $Path = (Get-LauncherSource)) {
         $Path + @('--') + @(Get-LauncherCompileFlag -NoFortify))
 }
 
-Export-ModuleMember -Function Get-LauncherFlag, Get-LauncherCompileFlag, Get-LauncherFuzzFlag, Get-LauncherSource, Find-Tool, Invoke-Tool,
+Export-ModuleMember -Function Get-LauncherFlag, Get-LauncherRuntime, Get-LauncherStaticFlag, Get-LauncherToolchain, Build-Launcher, Get-LauncherCompileFlag, Get-LauncherFuzzFlag, Get-LauncherSource, Find-Tool, Invoke-Tool,
     Invoke-LauncherCppcheck, Invoke-LauncherClangTidy

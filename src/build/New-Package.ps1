@@ -2,7 +2,8 @@
 .SYNOPSIS
     Packs the built module into a .nupkg and proves that it installs and works.
 .DESCRIPTION
-    Publishes -ModulePath (out/NsPS) with Publish-PSResource to a local file repository in -OutputPath,
+    Publishes -ModulePath (out/NsPS) with Publish-PSResource to a local file repository in -OutputPath
+    (build.ps1: out/, so the package is out/NsPS.<version>.nupkg),
     then installs it from there with Install-PSResource (scope CurrentUser) and checks the installed
     module: the same files with the same contents and Unix modes as the built one, the cmdlets of its
     manifest, and Get-Namespace listing this process's user namespace.

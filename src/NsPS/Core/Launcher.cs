@@ -78,9 +78,8 @@ namespace NsPS.Core
         /// <summary>The wait status once the launcher has ended.</summary>
         public int? Status { get; private set; }
 
-        /// <summary>The launcher binary shipped beside NsPS.dll.</summary>
-        public static string BinaryPath =>
-            Path.Combine(Path.GetDirectoryName(typeof(Launcher).Assembly.Location) ?? ".", "nsps-launcher");
+        /// <summary>The launcher binary of this architecture (runtimes/&lt;rid&gt;/nsps-launcher, or its verified private copy).</summary>
+        public static string BinaryPath => LauncherFile.Path;
 
         /// <summary>Starts the launcher; <paramref name="newSession"/>: in a session of its own (see <see cref="ProcessControl.Spawn"/>).</summary>
         public static Launcher Start(StandardStreams streams, Action<string>? verbose, string? directory = null, bool newSession = false)

@@ -46,7 +46,10 @@ namespace NsPS.Native
         }
 
         /// <summary>Writes a small file whole: a temporary file created exclusively, then renamed over <paramref name="path"/>.</summary>
-        public static void WriteAtomically(string path, string text, uint mode)
+        public static void WriteAtomically(string path, string text, uint mode) => WriteAtomically(path, Encoding.UTF8.GetBytes(text), mode);
+
+        /// <summary>Writes a file whole: a temporary file created exclusively, then renamed over <paramref name="path"/>.</summary>
+        public static void WriteAtomically(string path, byte[] bytes, uint mode)
         {
             string temp = path + ".tmp";
             Unlink(temp);
@@ -56,7 +59,6 @@ namespace NsPS.Native
             if (fd < 0) throw new NativeException("create", errno, temp);
             try
             {
-                var bytes = Encoding.UTF8.GetBytes(text);
                 fixed (byte* b = bytes)
                 {
                     long n = (long)write(fd, b, (nuint)bytes.Length);

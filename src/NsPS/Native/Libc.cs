@@ -26,6 +26,8 @@ namespace NsPS.Native
         [DllImport(C, SetLastError = true)] public static extern int fstat(int fd, stat* buf);
         [DllImport(C, SetLastError = true)] public static extern int fstatat(int dirfd, byte* path, stat* buf, int flags);
         [DllImport(C, SetLastError = true)] public static extern int mkdir(byte* path, uint mode);
+        [DllImport(C, SetLastError = true)] public static extern int chmod(byte* path, uint mode);
+        [DllImport(C, SetLastError = true)] public static extern int access(byte* path, int mode);
         [DllImport(C, SetLastError = true)] public static extern int unlink(byte* path);
         [DllImport(C, SetLastError = true)] public static extern int rmdir(byte* path);
         [DllImport(C, SetLastError = true)] public static extern int rename(byte* oldpath, byte* newpath);
@@ -58,8 +60,11 @@ namespace NsPS.Native
         [DllImport(C)] public static extern int sigfillset(sigset_t* set);
 
         // Linux values, the same on x64 and arm64.
-        public const int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0x40, O_EXCL = 0x80, O_DIRECTORY = 0x10000,
-            O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
+        public const int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0x40, O_EXCL = 0x80, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
+
+        // Values that differ between x64 and arm64 (O_DIRECTORY is 0x10000 on x64 and 0x4000 on arm64): from
+        // the Tmds.LibC build of this process's architecture, which the module loads from runtimes/<rid>.
+        public static readonly int O_DIRECTORY = LibC.O_DIRECTORY, O_NOFOLLOW = LibC.O_NOFOLLOW;
         public const int AF_UNIX = 1, AF_NETLINK = 16;
         public const int SOCK_RAW = 3, SOCK_SEQPACKET = 5, SOCK_CLOEXEC = 0x80000;
         public const int MSG_NOSIGNAL = 0x4000;
