@@ -86,6 +86,7 @@ function Build-Module {
 
     # Per architecture: Tmds.LibC and the launcher, a static PIE against musl (a missing source or
     # toolchain fails the build).
+    Install-LauncherToolchain
     foreach ($rid in Get-LauncherRuntime) {
         $dir = Join-Path $moduleOut "runtimes/$rid"
         New-Item -ItemType Directory $dir | Out-Null

@@ -26,6 +26,33 @@ function Get-LauncherRuntime { @($script:Runtimes.Keys) }
 # with no interpreter and no library to load.
 function Get-LauncherStaticFlag { $script:Flags | ForEach-Object { if ($_ -eq '-pie') { '-static-pie' } else { $_ } } }
 
+# Installs what the static builds need and the machine lacks, as root with apt-get (a fresh Debian machine
+# has only gcc): musl-tools (musl for x64), the arm64 cross compiler, and arm64 known to dpkg so that
+# musl-dev:arm64 can be fetched. Elsewhere it leaves the machine alone: Get-LauncherToolchain then says
+# what to install.
+function Install-LauncherToolchain {
+    $packages = @()
+    if (-not (Test-Path '/usr/lib/x86_64-linux-musl/rcrt1.o') -and -not (Test-Path (Join-Path $script:Out 'musl/linux-x64/usr/lib/x86_64-linux-musl/rcrt1.o'))) { $packages += 'musl-tools' }
+    foreach ($rid in Get-LauncherRuntime) {
+        $r = $script:Runtimes[$rid]
+        if (-not (Find-Tool "$($r.Machine)-linux-gnu-gcc")) { $packages += "gcc-$($r.Machine -replace '_', '-')-linux-gnu" }
+    }
+    $foreign = (Find-Tool 'dpkg') -and -not ((& dpkg --print-foreign-architectures) -contains 'arm64') -and
+        -not (Test-Path (Join-Path $script:Out 'musl/linux-arm64/usr/lib/aarch64-linux-musl/rcrt1.o'))
+    if (-not $packages -and -not $foreign) { return }
+    $root = (& id -u) -eq '0'
+    if (-not $root -or -not (Find-Tool 'apt-get')) { return }
+    Write-Host "==> installing the launchers' toolchains: $(@($packages) + @(if ($foreign) { 'arm64 packages for dpkg' }) -join ', ')"
+    if ($foreign) { & dpkg --add-architecture arm64 }
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    & apt-get update -qq | Out-Null
+    if ($LASTEXITCODE) { throw 'apt-get update failed.' }
+    if ($packages) {
+        & apt-get install -y -qq @packages | Out-Null
+        if ($LASTEXITCODE) { throw "apt-get install $packages failed." }
+    }
+}
+
 # musl's headers and library for an architecture: the system's (musl-dev of that architecture, which
 # musl-tools brings for the machine's own), or else the Debian package musl-dev:<arch> unpacked into
 # out/musl/<rid> (apt-get download needs the architecture known to dpkg: dpkg --add-architecture arm64).
@@ -159,5 +186,5 @@ function Invoke-LauncherClangTidy([string[]] $Path = (Get-LauncherSource)) {
         $Path + @('--') + @(Get-LauncherCompileFlag -NoFortify))
 }
 
-Export-ModuleMember -Function Get-LauncherFlag, Get-LauncherRuntime, Get-LauncherStaticFlag, Get-LauncherToolchain, Build-Launcher, Get-LauncherCompileFlag, Get-LauncherFuzzFlag, Get-LauncherSource, Find-Tool, Invoke-Tool,
+Export-ModuleMember -Function Install-LauncherToolchain, Get-LauncherFlag, Get-LauncherRuntime, Get-LauncherStaticFlag, Get-LauncherToolchain, Build-Launcher, Get-LauncherCompileFlag, Get-LauncherFuzzFlag, Get-LauncherSource, Find-Tool, Invoke-Tool,
     Invoke-LauncherCppcheck, Invoke-LauncherClangTidy

@@ -25,7 +25,7 @@ namespace NsPS.Commands
             var request = Request(ProgramKind.Script, Array.Empty<string>());
             Try(() =>
             {
-                Runspace runspace = NamespaceSessions.Open(request, SessionName, Host, StopToken, WriteVerbose);
+                Runspace runspace = NamespaceSessions.Open(request, SessionName, Host, WriteVerbose, StopToken);
                 WriteObject(PSSession.Create(runspace, "NsPS", this));
             });
         }

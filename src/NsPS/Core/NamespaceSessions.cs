@@ -22,7 +22,7 @@ namespace NsPS.Core
         /// Opens a session into the namespaces of <paramref name="request"/> (its program is the server's); the
         /// runspace is open when this returns. Every failure is an <see cref="NsPSException"/> and leaves nothing behind.
         /// </summary>
-        public static Runspace Open(EnterRequest request, string? sessionName, PSHost host, CancellationToken stopping, Action<string>? verbose)
+        public static Runspace Open(EnterRequest request, string? sessionName, PSHost host, Action<string>? verbose, CancellationToken stopping)
         {
             var serverRequest = request with
             {
@@ -34,7 +34,7 @@ namespace NsPS.Core
             SessionServer server;
             try
             {
-                server = SessionServer.Start(options, Holder(request, options), stopping, verbose);
+                server = SessionServer.Start(options, Holder(request, options), verbose, stopping);
             }
             catch (LauncherException e)
             {
@@ -78,7 +78,7 @@ namespace NsPS.Core
             new("SessionStopped", ErrorCategory.OperationStopped, "Opening the session was stopped; nothing was left running.", "Run New-NamespaceSession again.");
 
         /// <summary>The caller's environment changes, and the server's own: no diagnostics pipe (a socket file in /tmp) for it.</summary>
-        private static IDictionary ServerEnvironment(IDictionary? changes)
+        private static Hashtable ServerEnvironment(IDictionary? changes)
         {
             var env = new Hashtable();
             if (changes is not null)

@@ -57,7 +57,7 @@ namespace NsPS.Core
         /// the process that keeps the namespaces alive (pid, start time): when it ends, the server is stopped and
         /// the session ends with that reason. Throws <see cref="LauncherException"/> when the launcher refused.
         /// </summary>
-        public static SessionServer Start(EnterOptions options, (int Pid, ulong Start, string What)? holder, CancellationToken stopping, Action<string>? verbose)
+        public static SessionServer Start(EnterOptions options, (int Pid, ulong Start, string What)? holder, Action<string>? verbose, CancellationToken stopping)
         {
             int inRead = -1, inWrite = -1, outRead = -1, outWrite = -1, errRead = -1, errWrite = -1;
             Launcher? launcher = null;
@@ -102,7 +102,7 @@ namespace NsPS.Core
                 var report = launcher.Receive(-1, stopping) ?? throw launcher.Vanished();
                 if (report.Event == "error") throw report.ToException();
                 if (report.Event == "started") return report.Int("pid") ?? 0;
-                if (report.Event == "exited") throw launcher.Failed(launcher.WaitExit(), "right after it started the server");
+                if (report.Event == "exited") throw Launcher.Failed(launcher.WaitExit(), "right after it started the server");
             }
         }
 
