@@ -177,6 +177,9 @@ namespace NsPS.Core
             _launcher.CloseChannel();
             _launcher.WaitExit();
             _reader?.Join(5000);
+            // What the watcher alone used goes with it (a Broken session that is never removed keeps only its input).
+            Sys.Close(_error);
+            _holder?.Dispose();
             if (_shutDown || reason is null) return;
             string stderr;
             lock (_errorText) stderr = _errorText.ToString().Trim();
@@ -216,13 +219,13 @@ namespace NsPS.Core
             {
                 _launcher.Dispose();
                 Sys.Close(_output);
+                Sys.Close(_error);
+                _holder?.Dispose();
             }
             else if (Thread.CurrentThread != _watcher)
             {
                 _watcher.Join();
             }
-            Sys.Close(_error);
-            _holder?.Dispose();
         }
 
         public void Dispose() => Shutdown();
