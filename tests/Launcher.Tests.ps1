@@ -479,6 +479,18 @@ Describe 'nsps-launcher' {
             Assert-SanitizerClean $L
         }
 
+        It 'enter with nointr=<NoIntr> starts the program with SIGINT <Expect>' -ForEach @(
+            @{ NoIntr = 1; Expect = 'ignored'; Status = 2 }
+            @{ NoIntr = 0; Expect = 'at its default'; Status = 0 }
+        ) {
+            # The program exits with SigIgn's SIGINT bit (2) of what it runs, as the kernel shows it.
+            $probe = 'exit $(( 0x$(sed -n "s/^SigIgn:[[:space:]]*//p" /proc/self/status) & 2 ))'
+            $req = "mode=enter`n$((Get-TargetLines $PID net) -join "`n")`nnointr=$NoIntr`narg=/bin/sh`narg=-c`narg=$probe`n"
+            $script:L = Invoke-Launcher $req
+            (Get-Event $L 'exited')[0].code | Should -Be $Status
+            Assert-SanitizerClean $L
+        }
+
         It 'enter refuses a stale target: verify, ESTALE, status 82, nothing runs' {
             $path = "/proc/$PID/ns/net"
             $script:L = Invoke-Launcher "mode=enter`ntarget=net:${path}:${NsDev}:$($HostNs.net + 1)`narg=/bin/touch`narg=$Work/ran`n"

@@ -831,6 +831,9 @@ static noreturn void run_program(const struct request *r, int sync)
 
 	fail_fd = sync;
 	unblock_signals();
+	/* An ignored SIGINT stays ignored across execve: no Ctrl+C ends a server. */
+	if (r->nointr && signal(SIGINT, SIG_IGN) == SIG_ERR)
+		die(STEP_SIGNALS, "signal", -1);
 	if (r->pgroup && setpgid(0, 0))
 		die(STEP_SETPGID, "setpgid", -1);
 	/* If the launcher dies, so does the program: it never outlives its supervisor. */

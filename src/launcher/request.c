@@ -346,6 +346,11 @@ static int set_pgroup(struct request *r, struct parse_ctx *ctx, char *v, size_t 
 	return parse_bool(ctx, v, len, &r->pgroup);
 }
 
+static int set_nointr(struct request *r, struct parse_ctx *ctx, char *v, size_t len)
+{
+	return parse_bool(ctx, v, len, &r->nointr);
+}
+
 static int set_arg(struct request *r, struct parse_ctx *ctx, char *v, size_t len)
 {
 	if (r->argc == REQUEST_MAX_ARGS)
@@ -391,6 +396,7 @@ static const struct key {
 	{ "gid",         M_ENTER,  0, set_gid },
 	{ "cwd",         M_ENTER,  0, set_cwd },
 	{ "pgroup",      M_ENTER,  0, set_pgroup },
+	{ "nointr",      M_ENTER,  0, set_nointr },
 	{ "process",     M_ENTER,  0, set_process },
 	{ "arg",         M_ENTER,  1, set_arg },
 	{ "env",         M_ENTER,  1, set_env },

@@ -90,6 +90,7 @@ struct request {
 	gid_t gid;
 	const char *cwd;               /* NULL: not given */
 	int pgroup;                    /* the program leads a process group of its own */
+	int nointr;                    /* the program starts with SIGINT ignored */
 	pid_t process;                 /* process= (0: not given): the targets are this
 	                                  process's namespaces, joined at once with setns(pidfd) */
 	uint64_t process_start;        /* its start time (field 22 of /proc/PID/stat) */

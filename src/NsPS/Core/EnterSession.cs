@@ -31,6 +31,9 @@ namespace NsPS.Core
 
         /// <summary>Attached to this process's terminal (an interactive shell) rather than to pipes.</summary>
         public bool Interactive { get; set; }
+
+        /// <summary>The program starts with SIGINT ignored (a session's server).</summary>
+        public bool IgnoreInterrupt { get; set; }
     }
 
     /// <summary>How the program ended.</summary>
@@ -190,6 +193,7 @@ namespace NsPS.Core
             if (o.Gid is uint gid) yield return new("gid", gid.ToString(System.Globalization.CultureInfo.InvariantCulture));
             if (o.WorkingDirectory is not null) yield return new("cwd", o.WorkingDirectory);
             if (!o.Interactive) yield return new("pgroup", "1");
+            if (o.IgnoreInterrupt) yield return new("nointr", "1");
             if (o.Process is (int pid, ulong start))
                 yield return new("process", $"{pid}:{start}");
             if (o.Environment is not null)
