@@ -49,6 +49,19 @@ Describe 'New-NamespaceSession' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs ro
             (Get-PSSession -Name "$Prefix-main").InstanceId | Should -Be $S.InstanceId
         }
 
+        It 'its server ignores SIGINT, so no Ctrl+C ends it, and the session goes on after one' {
+            $server = @(Get-SessionProcess)
+            $server.Count | Should -Be 1
+            $server[0].Server.Count | Should -Be 1
+            $pidInside = $server[0].Server[0]
+            # SigIgn of the server as the kernel shows it: bit 2 is SIGINT.
+            $sigIgn = (Get-Content "/proc/$pidInside/status" | Where-Object { $_ -like 'SigIgn:*' }) -replace '^SigIgn:\s*'
+            ([Convert]::ToUInt64($sigIgn, 16) -band 2) | Should -Be 2
+            kill -INT $pidInside
+            Invoke-Command -Session $S { 6 * 7 } | Should -Be 42
+            $S.State | Should -Be 'Opened'
+        }
+
         It 'sees only lo, its own hostname and the holder as PID 1' {
             $r = Invoke-Command -Session $S {
                 [pscustomobject]@{

@@ -31,6 +31,8 @@ namespace NsPS.Core
                 Argv = Entering.Pwsh().Concat(ServerArguments).ToList(),
             };
             var options = Entering.Prepare(serverRequest, verbose);
+            // Its own session keeps the terminal's Ctrl+C away from it; SIGINT ignored keeps any other away.
+            options.IgnoreInterrupt = true;
             SessionServer server;
             try
             {
