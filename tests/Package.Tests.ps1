@@ -114,6 +114,8 @@ BeforeAll {
 AfterAll {
     if ($Work -and (Test-Path $Work)) { Remove-Item $Work -Recurse -Force }
     if ($script:Sandbox -and (Test-Path $Sandbox)) { Remove-Item $Sandbox -Recurse -Force }
+    # The plain user's folder of names, which its named uts demo made; nothing is left in it.
+    if (-not (Get-ChildItem /tmp/nsps-65534 -Force -ErrorAction Ignore)) { Remove-Item /tmp/nsps-65534 -Force -ErrorAction Ignore }
 }
 
 Describe 'The NsPS package' {
