@@ -21,7 +21,7 @@
             Tags         = @('Linux', 'Namespace', 'Namespaces', 'Container', 'Containers', 'Rootless', 'unshare', 'nsenter', 'lsns', 'netns', 'Pester', 'PSEdition_Core')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
             # CHANGELOG.md tells each version's changes in full.
-            ReleaseNotes = '0.1.0: the first release. Get-, New-, Enter-, Remove-Namespace and Set-IdMap, rootless or as root; Pester assertions; one package for Linux on x64 and arm64 (glibc and musl), installed with Install-PSResource, that needs no compiler.'
+            ReleaseNotes = '0.1.0: the first release. Get-, New-, Enter-, Remove-Namespace, Set-IdMap and New-NamespaceSession, rootless or as root, on pwsh 7.6 or later; Pester assertions; one package for Linux on x64 and arm64 (glibc and musl), installed with Install-PSResource, that needs no compiler.'
         }
     }
 }
