@@ -430,7 +430,7 @@ namespace NsPS.Discovery
                 try
                 {
                     var id = Sys.FStat(fd.Value, ns.ReachPath);
-                    if (id.Inode != ns.Id || id.Device != ns.Device)
+                    if (!id.Is(ns.Device, ns.Id))
                     {
                         log?.Invoke($"{ns.ReachPath} no longer leads to {ns}; its process changed namespaces during the walk.");
                         return;

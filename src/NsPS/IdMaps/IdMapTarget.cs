@@ -118,7 +118,7 @@ namespace NsPS.IdMaps
             {
                 throw Unreadable(plan.ProcessId, e);
             }
-            if (now.Inode != plan.NamespaceId || now.Device != plan.NamespaceDevice || (uniqueId is not null && plan.UniqueId is not null && uniqueId != plan.UniqueId))
+            if (!now.Is(plan.NamespaceDevice, plan.NamespaceId) || (uniqueId is not null && plan.UniqueId is not null && uniqueId != plan.UniqueId))
                 throw Gone(ns, $"process {plan.ProcessId} is now in user namespace {now.Inode}: it exited and its pid was reused, or it changed namespaces", null);
         }
     }
