@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using NsPS.Core;
 
@@ -68,7 +69,7 @@ namespace NsPS.Commands
             }
             catch (NsPSException e)
             {
-                ThrowTerminatingError(new List<ErrorRecord>(e.ToErrorRecords())[0]);
+                ThrowTerminatingError(e.ToErrorRecords().First());
             }
             switch (ParameterSetName)
             {

@@ -64,13 +64,9 @@ namespace NsPS.Core
                     (errRead, errWrite) = ProcessControl.Pipe();
                     streams = new StandardStreams(-1, outWrite, errWrite);
                 }
-                launcher = Launcher.Start(streams, verbose, options.StartDirectory);
+                launcher = Launch(options, streams, verbose);
                 if (outWrite >= 0) { Sys.Close(outWrite); outWrite = -1; }
                 if (errWrite >= 0) { Sys.Close(errWrite); errWrite = -1; }
-                launcher.Send(Request(options));
-                string command = string.Join(" ", options.Argv);
-                if (command.Length > 200) command = string.Concat(command.AsSpan(0, 200), "...");
-                verbose?.Invoke($"Launcher request: enter {string.Join(", ", options.Targets.Select(t => $"{NamespaceKinds.LinkName(t.Type)}:[{t.Inode}] ({t.Path})"))}; run {command}.");
                 return Loop(launcher, outRead, errRead, options.Interactive, onLine, stopping);
             }
             finally
@@ -184,7 +180,30 @@ namespace NsPS.Core
         }
 
         /// <summary>The launcher's request (mode=enter) for the options.</summary>
-        public static IEnumerable<KeyValuePair<string, string>> Request(EnterOptions o)
+        /// <summary>
+        /// Starts the launcher with these standard streams (in a session of its own with <paramref name="newSession"/>)
+        /// and sends it the enter request of <paramref name="options"/>: the one way both a program and a session's
+        /// server are started.
+        /// </summary>
+        public static Launcher Launch(EnterOptions options, StandardStreams streams, Action<string>? verbose, bool newSession = false)
+        {
+            var launcher = Launcher.Start(streams, verbose, options.StartDirectory, newSession);
+            try
+            {
+                launcher.Send(Request(options));
+            }
+            catch
+            {
+                launcher.Dispose();
+                throw;
+            }
+            string command = string.Join(" ", options.Argv);
+            if (command.Length > 200) command = string.Concat(command.AsSpan(0, 200), "...");
+            verbose?.Invoke($"Launcher request: enter {string.Join(", ", options.Targets.Select(t => $"{NamespaceKinds.LinkName(t.Type)}:[{t.Inode}] ({t.Path})"))}; run {command}.");
+            return launcher;
+        }
+
+        private static IEnumerable<KeyValuePair<string, string>> Request(EnterOptions o)
         {
             yield return new("mode", "enter");
             foreach (var t in o.Targets)

@@ -74,11 +74,9 @@ namespace NsPS.Core
                 (inRead, inWrite) = ProcessControl.Pipe();
                 (outRead, outWrite) = ProcessControl.Pipe();
                 (errRead, errWrite) = ProcessControl.Pipe();
-                launcher = Launcher.Start(new StandardStreams(inRead, outWrite, errWrite), verbose, options.StartDirectory, newSession: true);
+                launcher = EnterSession.Launch(options, new StandardStreams(inRead, outWrite, errWrite), verbose, newSession: true);
                 foreach (int fd in new[] { inRead, outWrite, errWrite }) Sys.Close(fd);
                 inRead = outWrite = errWrite = -1;
-                launcher.Send(EnterSession.Request(options));
-                verbose?.Invoke($"Launcher request: enter {string.Join(", ", options.Targets.ConvertAll(t => $"{NamespaceKinds.LinkName(t.Type)}:[{t.Inode}]"))}; run {string.Join(" ", options.Argv)}.");
                 int pid = AwaitStart(launcher, stopping);
                 verbose?.Invoke($"PowerShell server started inside: pid {pid}.");
                 var server = new SessionServer(launcher, pid, inWrite, outRead, errRead, pidfd, holder?.What ?? "");
