@@ -211,6 +211,7 @@ namespace NsPS.Native
         private static readonly bool Arm64 = RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
         public static int PidfdOpen => 434;                 // same on every architecture (unified numbers since 5.x)
         public static int PidfdSendSignal => 424;
+        public static int CloseRange => 436;
         public static int Fstatfs => Arm64 ? 44 : 138;
         public static int Getdents64 => Arm64 ? 61 : 217;
     }
