@@ -1,6 +1,6 @@
 @{
     RootModule           = 'NsPS.dll'
-    ModuleVersion        = '0.1.0'
+    ModuleVersion        = '0.2.0'
     GUID                 = '5b0f3c1e-7a2d-4c7e-9a51-2f4d8c6e1b90'
     Author               = 'NsPS contributors'
     CompanyName          = 'NsPS'
@@ -12,7 +12,7 @@
     NestedModules        = @('NsPS.Assertions.psm1')
     FormatsToProcess     = @('NsPS.Format.ps1xml')
     TypesToProcess       = @('NsPS.Types.ps1xml')
-    CmdletsToExport      = @('Get-Namespace', 'New-Namespace', 'Remove-Namespace', 'Set-IdMap', 'Enter-Namespace', 'New-NamespaceSession')
+    CmdletsToExport      = @('Get-Namespace', 'New-Namespace', 'Remove-Namespace', 'Set-IdMap', 'Enter-Namespace', 'New-NamespaceSession', 'Get-NamespaceFeature')
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()
@@ -21,7 +21,7 @@
             Tags         = @('Linux', 'Namespace', 'Namespaces', 'Container', 'Containers', 'Rootless', 'unshare', 'nsenter', 'lsns', 'netns', 'Pester', 'PSEdition_Core')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
             # CHANGELOG.md tells each version's changes in full.
-            ReleaseNotes = '0.1.0: the first release. Get-, New-, Enter-, Remove-Namespace, Set-IdMap and New-NamespaceSession, rootless or as root, on pwsh 7.6 or later; Pester assertions; one package for Linux on x64 and arm64 (glibc and musl), installed with Install-PSResource, that needs no compiler.'
+            ReleaseNotes = '0.2.0: Get-NamespaceFeature, and NsPS on the kernels users run (Linux 4.11 and later): each newer kernel feature is detected once per session, with a fallback or one clear error (NsPS.KernelFeatureMissing) where it is missing; Get-Namespace also lists, through listns() on Linux 6.19, namespaces that nothing visibly holds.'
         }
     }
 }

@@ -3,7 +3,7 @@
 
 BeforeDiscovery {
     . $PSScriptRoot/common.ps1
-    $nameCases = @(Get-Command -Module NsPS -CommandType Cmdlet | Where-Object { $_.Parameters.ContainsKey('Name') } |
+    $nameCases = @(Get-Command -Module NsPS -CommandType Cmdlet | Where-Object { $_.Parameters.ContainsKey('Name') -and $_.Name -ne 'Get-NamespaceFeature' } |
             ForEach-Object { @{ Command = $_.Name } })
     $pidCases = @(Get-Command -Module NsPS -CommandType Cmdlet | Where-Object { $_.Parameters.ContainsKey('ProcessId') } |
             ForEach-Object { @{ Command = $_.Name } })
@@ -44,6 +44,14 @@ Describe 'Completion of -Name' {
 
     It 'offers nothing that does not match' {
         Complete "Get-Namespace -Name nsps-cmp-none-$suffix" | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Completion of Get-NamespaceFeature -Name' {
+    It 'completes the names of the kernel features, quoted' {
+        $found = Complete 'Get-NamespaceFeature -Name Time'
+        $found.CompletionText | Should -Be "'Time namespaces'"
+        @(Complete 'Get-NamespaceFeature -Name ').ListItemText | Should -Be @(Get-NamespaceFeature).Name
     }
 }
 

@@ -8,7 +8,7 @@ BeforeDiscovery {
     $takes = @{
         'Enter-Namespace' = 'Name', 'ProcessId'; 'Get-Namespace' = 'Name', 'ProcessId'
         'New-Namespace' = , 'Name'; 'Remove-Namespace' = , 'Name'; 'Set-IdMap' = , 'ProcessId'
-        'New-NamespaceSession' = 'Name', 'ProcessId'
+        'New-NamespaceSession' = 'Name', 'ProcessId'; 'Get-NamespaceFeature' = , 'Name'
     }
     $cmdletCases = @(Get-Command -Module NsPS -CommandType Cmdlet | Sort-Object Name | ForEach-Object { @{ Name = $_.Name; Takes = $takes[$_.Name] } })
     $processIdCases = @($cmdletCases | Where-Object { 'ProcessId' -in $_.Takes })
@@ -48,7 +48,7 @@ Describe 'The manifest' {
     }
 
     It 'exports exactly the cmdlets it lists, and nothing else' {
-        $Manifest.CmdletsToExport | Should -Be @('Get-Namespace', 'New-Namespace', 'Remove-Namespace', 'Set-IdMap', 'Enter-Namespace', 'New-NamespaceSession')
+        $Manifest.CmdletsToExport | Should -Be @('Get-Namespace', 'New-Namespace', 'Remove-Namespace', 'Set-IdMap', 'Enter-Namespace', 'New-NamespaceSession', 'Get-NamespaceFeature')
         $exported = @(Get-Command -Module NsPS | Sort-Object Name)
         $exported.Name | Should -Be @($Manifest.CmdletsToExport | Sort-Object)
         $exported.CommandType | Sort-Object -Unique | Should -Be 'Cmdlet'

@@ -49,6 +49,7 @@ namespace NsPS.Commands
         /// <summary>Refuses $using: before anything runs.</summary>
         protected override void BeginProcessing()
         {
+            base.BeginProcessing();
             if (ScriptBlock is not null && ScriptBlock.Ast.FindAll(a => a is UsingExpressionAst, true).Any())
             {
                 ThrowTerminatingError(new ErrorRecord(

@@ -19,7 +19,12 @@ namespace NsPS.Commands
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
-            var names = NameStore.AllNames();
+            return Matching(NameStore.AllNames(), wordToComplete);
+        }
+
+        /// <summary>The names that start with the word typed so far, quoted where the command line needs it.</summary>
+        internal static IEnumerable<CompletionResult> Matching(IEnumerable<string> names, string wordToComplete)
+        {
             var pattern = WildcardPattern.Get(wordToComplete.Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
             foreach (var name in names.Where(n => pattern.IsMatch(n)))
             {

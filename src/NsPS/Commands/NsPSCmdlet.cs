@@ -15,6 +15,25 @@ namespace NsPS.Commands
         /// <summary>Cancelled when the user stops the command.</summary>
         protected CancellationToken StopToken => _stop.Token;
 
+        private static bool _kernelShown;
+
+        /// <summary>
+        /// The first time in a session that an NsPS cmdlet runs with -Verbose: a line that names the kernel and
+        /// what it lacks of the features NsPS uses, with what NsPS does instead.
+        /// </summary>
+        protected override void BeginProcessing()
+        {
+            if (_kernelShown || !VerboseWanted()) return;
+            _kernelShown = true;
+            WriteVerbose(Core.KernelFeatures.Summary());
+        }
+
+        private bool VerboseWanted()
+        {
+            if (MyInvocation.BoundParameters.TryGetValue("Verbose", out var v)) return v is SwitchParameter { IsPresent: true } || v is true;
+            return GetVariableValue("VerbosePreference") is ActionPreference.Continue or ActionPreference.Inquire;
+        }
+
         /// <summary>Cancels <see cref="StopToken"/>.</summary>
         protected override void StopProcessing() => _stop.Cancel();
 

@@ -32,11 +32,12 @@ namespace NsPS.Core
             get
             {
                 if (_snapshot is not null) return _snapshot;
+                var kinds = KernelFeatures.Kinds(_kinds, "Get-Namespace");
                 var scanner = new NamespaceScanner(_verbose, NameStore.PrivilegedRoot);
                 _verbose?.Invoke("Walking /proc: processes, threads, open descriptors and the mounts of every mount namespace.");
                 try
                 {
-                    _snapshot = scanner.Scan(_kinds);
+                    _snapshot = scanner.Scan(kinds);
                 }
                 catch (NativeException e)
                 {

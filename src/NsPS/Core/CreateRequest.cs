@@ -61,6 +61,9 @@ namespace NsPS.Core
             // mapping implies a user namespace.
             if (MountProc) types |= NamespaceType.Mount | NamespaceType.Pid;
             if (mapping > 0) types |= NamespaceType.User;
+            types = KernelFeatures.Kinds(types, "New-Namespace");
+            // A holder is stopped and reaped through a pidfd: without them, no set is made that could not be removed.
+            KernelFeatures.Require(Feature.Pidfds, "New-Namespace");
 
             var (uid, gid) = Maps(ref types, verbose);
             return new CreateOptions(this, types, uid is null && gid is null ? null : MapWriter(uid, gid, SetGroups, verbose));

@@ -93,9 +93,10 @@ namespace NsPS.Core
                 throw new NsPSException("NoTarget", ErrorCategory.InvalidArgument,
                     "Nothing to enter: pipe namespaces in, or give -ProcessId or -Name.", "For example: Get-Namespace -ProcessId 1234 | Enter-Namespace { hostname }");
             }
-            var (targets, process) = request.ProcessId is int pid ? Targets.OfProcess(pid, request.Types)
-                : request.Name is string name ? Targets.OfName(name, request.Types)
-                : (Targets.OfObjects(request.Piped, request.Types), null);
+            var types = KernelFeatures.Kinds(request.Types, "Entering namespaces");
+            var (targets, process) = request.ProcessId is int pid ? Targets.OfProcess(pid, types)
+                : request.Name is string name ? Targets.OfName(name, types)
+                : (Targets.OfObjects(request.Piped, types), null);
             var options = new EnterOptions
             {
                 Process = process,

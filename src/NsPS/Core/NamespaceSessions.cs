@@ -33,10 +33,12 @@ namespace NsPS.Core
             var options = Entering.Prepare(serverRequest, verbose);
             // Its own session keeps the terminal's Ctrl+C away from it; SIGINT ignored keeps any other away.
             options.IgnoreInterrupt = true;
+            var holder = Holder(request, options);
+            if (holder is not null) KernelFeatures.Require(Feature.Pidfds, "New-NamespaceSession");
             SessionServer server;
             try
             {
-                server = SessionServer.Start(options, Holder(request, options), verbose, stopping);
+                server = SessionServer.Start(options, holder, verbose, stopping);
             }
             catch (LauncherException e)
             {

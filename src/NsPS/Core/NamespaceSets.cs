@@ -180,7 +180,11 @@ namespace NsPS.Core
                 return $"The limit {file} ({value} in the caller's user namespace) is reached: remove namespaces, or raise it as root.";
             }
             if (e.Errno == Errno.EPERM && kind == NamespaceType.User)
-                return "Unprivileged user namespaces are refused here: check /proc/sys/user/max_user_namespaces and kernel.apparmor_restrict_unprivileged_userns.";
+            {
+                return KernelFeatures.Get(Feature.UnprivilegedUserNamespaces).Reason is string setting
+                    ? $"Unprivileged user namespaces are refused here by {setting}: ask root to change it, or run as root."
+                    : "Unprivileged user namespaces are refused here: check /proc/sys/user/max_user_namespaces, kernel.unprivileged_userns_clone and kernel.apparmor_restrict_unprivileged_userns; a process in a chroot may not create one at all.";
+            }
             if (e.Errno == Errno.EPERM)
                 return "Creating this kind needs CAP_SYS_ADMIN: run as root, or add User to -Type (with -MapRootUser) to create it inside a user namespace.";
             return NsPSException.HintFor(e.Errno);

@@ -91,6 +91,7 @@ namespace NsPS.Core
         /// <summary>Stops the holder, then detaches and deletes the set's mounts and state.</summary>
         private void Stop(Holder holder, NamedSet? named)
         {
+            KernelFeatures.Require(Feature.Pidfds, "Remove-Namespace");
             holder.Stop(_verbose);
             if (named is not null) NameStore.Delete(named.Name, named.Mounts, _verbose);
             _stopped.Add(holder.Pid);
