@@ -209,7 +209,7 @@ public sealed unsafe class ListNsTests : IDisposable
             return;
         }
         Assert.Contains($"listns is not available ({Errno.Text(ListNs.ProbeErrno)}): the namespaces are those the walk found.", said);
-        Assert.DoesNotContain(said, s => s.StartsWith("listns:", StringComparison.Ordinal));
+        Assert.DoesNotContain(said, s => s.StartsWith("listns found", StringComparison.Ordinal));
         // Each was found by the walk: it is reached through a process, a thread, a descriptor or a mount.
         Assert.All(found, ns => Assert.NotNull(ns.ReachPath));
         Assert.Contains(found, ns => ns.Type == NamespaceType.Net && ns.IsCurrent && ns.UniqueId == Self("net").Id);
@@ -250,7 +250,7 @@ public sealed unsafe class ListNsTests : IDisposable
                 ? ListNs.Open(id, CloneNewUser, (uint)user.Inode)
                 : throw new InvalidOperationException($"opened namespace id {id}, which the walk knows"));
             Assert.Equal(before + 1, found.Count);
-            Assert.Contains("listns: 1 namespaces that no process, descriptor or mount the walk could read holds.", said);
+            Assert.Contains("listns found 1 namespaces that the walk did not see.", said);
         }
         var added = found.Single(ns => ns.Type == NamespaceType.User && ns.Id == user.Inode);
         var mine = Self("user");
@@ -294,7 +294,26 @@ public sealed unsafe class ListNsTests : IDisposable
         scanner.AddListed(found, new[] { Gone }, id => ListNs.Open(id, CloneNewNet, 1));
         Assert.Equal(before, found.Count);
         Assert.Contains($"Namespace id {Gone} went away before it could be opened.", said);
-        Assert.Contains("listns: 0 namespaces that no process, descriptor or mount the walk could read holds.", said);
+        Assert.Contains("listns found 0 namespaces that the walk did not see.", said);
+    }
+
+    [Fact]
+    public void A_namespace_that_cannot_be_opened_does_not_stop_the_others()
+    {
+        var said = new List<string>();
+        var scanner = new NamespaceScanner(said.Add);
+        var found = scanner.Scan(NamespaceType.Net);
+        var uts = Self("uts");
+        const ulong Refused = ulong.MaxValue - 1;
+        string missing = Path.Combine(Path.GetTempPath(), "nsps-listns-missing-" + Guid.NewGuid().ToString("n"));
+        // The first id fails with the kernel's error (ENOENT from open); the second, a namespace the walk of net namespaces did not read, opens.
+        scanner.AddListed(found, new[] { Refused, uts.Id }, id => id == Refused ? Sys.Open(missing) : ListNs.Open(id, uts.Flag, (uint)uts.File.Inode));
+        Assert.Contains(said, s => s.StartsWith($"Cannot open namespace id {Refused}: open {missing}: No such file or directory (ENOENT)", StringComparison.Ordinal));
+        var added = Assert.Single(found, ns => ns.Type == NamespaceType.Uts);
+        Assert.True(added.IsCurrent);
+        Assert.Equal(uts.Id, added.UniqueId);
+        Assert.Equal(Self("user").File.Inode, added.Owner);
+        Assert.Contains("listns found 1 namespaces that the walk did not see.", said);
     }
 
     public void Dispose()

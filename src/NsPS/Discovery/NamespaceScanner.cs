@@ -143,10 +143,10 @@ namespace NsPS.Discovery
 
         /// <summary>
         /// Adds the namespaces among <paramref name="ids"/> that the walk did not find (no process, descriptor or
-        /// mount it can see holds them: a user namespace kept by the namespaces it owns, a net namespace kept by a
-        /// socket, one held by a process the caller cannot read), each opened by its id and described from that
-        /// descriptor, without processes or paths; the result stays ordered by kind then inode. A namespace known
-        /// by its id (NS_GET_ID) is not opened; one that went away, or cannot be opened, is left out.
+        /// mount it can read holds them: a user namespace kept by the namespaces it owns, one held by a process the
+        /// caller cannot read), each opened by its id and described from that descriptor, without processes or
+        /// paths; the result stays ordered by kind then inode. A namespace known by its id (NS_GET_ID) is not
+        /// opened; one that went away, or cannot be opened, is left out.
         /// </summary>
         /// <param name="result">The namespaces the walk found.</param>
         /// <param name="ids">The 64-bit ids of the namespaces that exist (listns).</param>
@@ -198,7 +198,7 @@ namespace NsPS.Discovery
             }
             finally { nsid?.Dispose(); }
             if (added > 0) result.Sort((a, b) => (NamespaceKinds.Index(a.Type), a.Id).CompareTo((NamespaceKinds.Index(b.Type), b.Id)));
-            _verbose?.Invoke($"listns: {added} namespaces that no process, descriptor or mount the walk could read holds.");
+            _verbose?.Invoke($"listns found {added} namespaces that the walk did not see.");
         }
 
         /// <summary>The namespaces of one process: kind index → inode (0 where unreadable). Throws when the process cannot be read.</summary>
