@@ -126,6 +126,18 @@ public sealed unsafe class ListNsTests : IDisposable
     }
 
     [Theory]
+    [InlineData(NamespaceType.All, 0)] // every kind: no filter
+    [InlineData(NamespaceType.Net, 0x40000000)]
+    [InlineData(NamespaceType.Net | NamespaceType.Uts, 0x40000000 | 0x04000000)]
+    [InlineData(NamespaceType.Pid | NamespaceType.Time | NamespaceType.User, 0x20000000 | 0x00000080 | 0x10000000)]
+    [InlineData(NamespaceType.Mount | NamespaceType.Cgroup | NamespaceType.Ipc, 0x00020000 | 0x02000000 | 0x08000000)]
+    public void The_kinds_asked_for_become_the_CLONE_NEW_flags_of_the_request(NamespaceType types, int nsType)
+    {
+        // enum ns_type in include/uapi/linux/nsfs.h: the CLONE_NEW* bits of <linux/sched.h>.
+        Assert.Equal(nsType, NamespaceScanner.ListNsTypes(types));
+    }
+
+    [Theory]
     [MemberData(nameof(Links))]
     public void The_kernel_encodes_a_namespace_in_the_handle_layout(string link)
     {

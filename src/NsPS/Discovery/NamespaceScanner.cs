@@ -13,7 +13,8 @@ namespace NsPS.Discovery
     /// (/proc/PID/ns, including pid_for_children and time_for_children), every thread
     /// (/proc/PID/task/TID/ns), every open descriptor to an nsfs file (/proc/PID/fd), the nsfs bind
     /// mounts of every reachable mount namespace (/proc/PID/mountinfo) and the named ones
-    /// (/run/netns, the NsPS run folder).
+    /// (/run/netns, the NsPS run folder); where the kernel has listns (Linux 6.19), also those it lists
+    /// that none of these shows, opened by their id (<see cref="ListNs"/>).
     /// </summary>
     internal sealed class NamespaceScanner
     {
@@ -117,28 +118,29 @@ namespace NsPS.Discovery
             _verbose?.Invoke($"Described {result.Count} namespaces at {clock.Elapsed.TotalMilliseconds:F1} ms.");
             if (ListNs.Available)
             {
-                AddListed(result, ListedIds(kinds), id => ListNs.Open(id));
+                AddListed(result, ListedIds(types), id => ListNs.Open(id));
                 _verbose?.Invoke($"Compared with listns at {clock.Elapsed.TotalMilliseconds:F1} ms.");
             }
             else _verbose?.Invoke($"listns is not available ({Errno.Text(ListNs.ProbeErrno)}): the namespaces are those the walk found.");
             return result;
         }
 
-        /// <summary>The ids listns gives for the kinds (a bit per kind index); none when it fails.</summary>
-        private List<ulong> ListedIds(int kinds)
+        /// <summary>The ids listns gives for the kinds; none when it fails.</summary>
+        private List<ulong> ListedIds(NamespaceType types)
         {
-            int flags = 0;
-            if (kinds != (1 << NamespaceKinds.All.Length) - 1)
-            {
-                for (int k = 0; k < NamespaceKinds.Table.Length; k++)
-                    if ((kinds & (1 << k)) != 0) flags |= NamespaceKinds.Table[k].CloneFlag;
-            }
-            try { return ListNs.Ids(flags); }
+            try { return ListNs.Ids(ListNsTypes(types)); }
             catch (NativeException e)
             {
                 _verbose?.Invoke($"The namespaces are those the walk found: {e.Message}");
                 return new List<ulong>();
             }
+        }
+
+        /// <summary>The kinds as listns takes them (ns_type): their CLONE_NEW* flags ORed, 0 for every kind.</summary>
+        internal static int ListNsTypes(NamespaceType types)
+        {
+            var kinds = NamespaceKinds.Split(types).ToList();
+            return kinds.Count == NamespaceKinds.All.Length ? 0 : kinds.Aggregate(0, (flags, kind) => flags | NamespaceKinds.Of(kind).CloneFlag);
         }
 
         /// <summary>
