@@ -15,6 +15,11 @@ namespace NsPS.Tests;
 /// walk alone finds the namespaces; a namespace opens by its id through an nsfs file handle (Linux 6.18); and
 /// the scanner adds what the walk cannot see, opened by id.
 /// </summary>
+/// <remarks>
+/// Alone, not beside other test classes: it starts processes and opens descriptors, which tests that count this
+/// process's descriptors (<see cref="ProcDirectoryTests"/>) would see come and go.
+/// </remarks>
+[Collection(nameof(ListNsTests))]
 public sealed unsafe class ListNsTests : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
@@ -337,4 +342,10 @@ public sealed unsafe class ListNsTests : IDisposable
         }
         foreach (var f in _files) File.Delete(f);
     }
+}
+
+/// <summary>The collection of <see cref="ListNsTests"/>: run apart from every other test.</summary>
+[CollectionDefinition(nameof(ListNsTests), DisableParallelization = true)]
+public sealed class ListNsTestsCollection
+{
 }
