@@ -79,8 +79,9 @@ public sealed unsafe class ListNsTests : IDisposable
     [Fact]
     public void Probe_says_whether_the_kernel_has_listns()
     {
-        bool expected = KernelVersion() >= new Version(6, 19);
-        Assert.Equal(expected, ListNs.Available);
+        var kernel = KernelVersion();
+        bool expected = kernel >= new Version(6, 19);
+        Assert.True(expected == ListNs.Available, $"Linux {kernel}: listns available {ListNs.Available} ({Errno.Text(ListNs.ProbeErrno)})");
         Assert.Equal(expected ? 0 : Errno.ENOSYS, ListNs.ProbeErrno);
     }
 
