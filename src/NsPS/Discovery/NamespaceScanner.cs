@@ -13,7 +13,8 @@ namespace NsPS.Discovery
     /// (/proc/PID/ns, including pid_for_children and time_for_children), every thread
     /// (/proc/PID/task/TID/ns), every open descriptor to an nsfs file (/proc/PID/fd), the nsfs bind
     /// mounts of every reachable mount namespace (/proc/PID/mountinfo) and the named ones
-    /// (/run/netns, the NsPS run folder).
+    /// (/run/netns, the NsPS run folder); where the kernel has listns (Linux 6.19), also those it lists
+    /// that none of these shows, opened by their id (<see cref="ListNs"/>).
     /// </summary>
     internal sealed class NamespaceScanner
     {
@@ -115,7 +116,91 @@ namespace NsPS.Discovery
             _verbose?.Invoke($"Read the mounts of {mountNamespaces.Count} mount namespaces and the names at {clock.Elapsed.TotalMilliseconds:F1} ms.");
             var result = Build();
             _verbose?.Invoke($"Described {result.Count} namespaces at {clock.Elapsed.TotalMilliseconds:F1} ms.");
+            if (ListNs.Available)
+            {
+                AddListed(result, ListedIds(types), id => ListNs.Open(id));
+                _verbose?.Invoke($"Compared with listns at {clock.Elapsed.TotalMilliseconds:F1} ms.");
+            }
+            else _verbose?.Invoke($"listns is not available ({Errno.Text(ListNs.ProbeErrno)}): the namespaces are those the walk found.");
             return result;
+        }
+
+        /// <summary>The ids listns gives for the kinds; none when it fails.</summary>
+        private List<ulong> ListedIds(NamespaceType types)
+        {
+            try { return ListNs.Ids(ListNsTypes(types)); }
+            catch (NativeException e)
+            {
+                _verbose?.Invoke($"The namespaces are those the walk found: {e.Message}");
+                return new List<ulong>();
+            }
+        }
+
+        /// <summary>The kinds as listns takes them (ns_type): their CLONE_NEW* flags ORed, 0 for every kind.</summary>
+        internal static int ListNsTypes(NamespaceType types)
+        {
+            var kinds = NamespaceKinds.Split(types).ToList();
+            return kinds.Count == NamespaceKinds.All.Length ? 0 : kinds.Aggregate(0, (flags, kind) => flags | NamespaceKinds.Of(kind).CloneFlag);
+        }
+
+        /// <summary>
+        /// Adds the namespaces among <paramref name="ids"/> that the walk did not find (no process, descriptor or
+        /// mount it can read holds them: a user namespace kept by the namespaces it owns, one held by a process the
+        /// caller cannot read), each opened by its id and described from that descriptor, without processes or
+        /// paths; the result stays ordered by kind then inode. A namespace known by its id (NS_GET_ID) is not
+        /// opened; one that went away, or cannot be opened, is left out.
+        /// </summary>
+        /// <param name="result">The namespaces the walk found.</param>
+        /// <param name="ids">The 64-bit ids of the namespaces that exist (listns).</param>
+        /// <param name="open">Opens a namespace by its id; null when it went away.</param>
+        internal void AddListed(List<Namespace> result, IEnumerable<ulong> ids, Func<ulong, FileDescriptor?> open)
+        {
+            var known = new HashSet<ulong>(result.Where(ns => ns.UniqueId is not null).Select(ns => ns.UniqueId!.Value));
+            var walked = result.ToDictionary(ns => (ns.Type, ns.Id));
+            int added = 0;
+            NetnsIdQuery? nsid = null;
+            bool netlinkTried = false;
+            try
+            {
+                foreach (ulong id in ids)
+                {
+                    if (known.Contains(id)) continue;
+                    try
+                    {
+                        using var fd = open(id);
+                        if (fd is null)
+                        {
+                            _verbose?.Invoke($"Namespace id {id} went away before it could be opened.");
+                            continue;
+                        }
+                        var type = NamespaceKinds.FromCloneFlag(Sys.NsGetType(fd));
+                        if (type == NamespaceType.None) continue;
+                        var file = Sys.FStat(fd.Value, fd.Path);
+                        // Found by the walk, whose descriptor could not tell its id.
+                        if (walked.TryGetValue((type, file.Inode), out var seen))
+                        {
+                            seen.UniqueId ??= id;
+                            continue;
+                        }
+                        var ns = new Namespace(type, file.Device, file.Inode) { IsCurrent = file.Inode == _self[NamespaceKinds.Index(type)] };
+                        if (type == NamespaceType.Net && !netlinkTried)
+                        {
+                            netlinkTried = true;
+                            nsid = TryNetlink(_verbose);
+                        }
+                        Describe(ns, fd, nsid, _verbose);
+                        result.Add(ns);
+                        added++;
+                    }
+                    catch (NativeException e)
+                    {
+                        _verbose?.Invoke($"Cannot open namespace id {id}: {e.Message}");
+                    }
+                }
+            }
+            finally { nsid?.Dispose(); }
+            if (added > 0) result.Sort((a, b) => (NamespaceKinds.Index(a.Type), a.Id).CompareTo((NamespaceKinds.Index(b.Type), b.Id)));
+            _verbose?.Invoke($"listns found {added} namespaces that the walk did not see.");
         }
 
         /// <summary>The namespaces of one process: kind index → inode (0 where unreadable). Throws when the process cannot be read.</summary>
@@ -414,7 +499,7 @@ namespace NsPS.Discovery
             return _users.TryGetValue(uid, out var name) ? name : null;
         }
 
-        /// <summary>Fills what only the namespace file itself can tell: unique id, owner, parent, owner uid, net id, id maps.</summary>
+        /// <summary>Fills what only the namespace file itself can tell, opened again by its <see cref="Namespace.ReachPath"/>.</summary>
         private void Enrich(Namespace ns, NetnsIdQuery? nsid, Action<string>? log)
         {
             if (ns.ReachPath is null) return;
@@ -425,34 +510,39 @@ namespace NsPS.Discovery
                 log?.Invoke($"Cannot open {ns}: {e.Message}");
                 return;
             }
-            using (fd)
+            using (fd) Describe(ns, fd, nsid, log);
+        }
+
+        /// <summary>
+        /// Fills what only the namespace's descriptor can tell: unique id, owner, parent, owner uid, net id, id maps
+        /// (of its process), once the descriptor is known to lead to it still.
+        /// </summary>
+        private void Describe(Namespace ns, FileDescriptor fd, NetnsIdQuery? nsid, Action<string>? log)
+        {
+            try
             {
-                try
+                if (!Sys.FStat(fd.Value, fd.Path).Is(ns.Device, ns.Id))
                 {
-                    var id = Sys.FStat(fd.Value, ns.ReachPath);
-                    if (!id.Is(ns.Device, ns.Id))
-                    {
-                        log?.Invoke($"{ns.ReachPath} no longer leads to {ns}; its process changed namespaces during the walk.");
-                        return;
-                    }
-                    ns.UniqueId = Sys.NsGetId(fd);
-                    ns.Owner = InodeOf(Sys.NsGetUserns(fd));
-                    if (ns.Type == NamespaceType.Pid || ns.Type == NamespaceType.User) ns.Parent = InodeOf(Sys.NsGetParent(fd));
-                    if (ns.Type == NamespaceType.User)
-                    {
-                        ns.OwnerUid = Sys.NsGetOwnerUid(fd);
-                        if (ns.Pid is int pid)
-                        {
-                            ns.UidMap = ReadMap($"{_procRoot}/{pid}/uid_map");
-                            ns.GidMap = ReadMap($"{_procRoot}/{pid}/gid_map");
-                        }
-                    }
-                    if (ns.Type == NamespaceType.Net && nsid is not null) ns.NetNsId = nsid.Query(fd);
+                    log?.Invoke($"{fd.Path} no longer leads to {ns}; its process changed namespaces during the walk.");
+                    return;
                 }
-                catch (NativeException e)
+                ns.UniqueId = Sys.NsGetId(fd);
+                ns.Owner = InodeOf(Sys.NsGetUserns(fd));
+                if (ns.Type == NamespaceType.Pid || ns.Type == NamespaceType.User) ns.Parent = InodeOf(Sys.NsGetParent(fd));
+                if (ns.Type == NamespaceType.User)
                 {
-                    log?.Invoke($"Cannot describe {ns}: {e.Message}");
+                    ns.OwnerUid = Sys.NsGetOwnerUid(fd);
+                    if (ns.Pid is int pid)
+                    {
+                        ns.UidMap = ReadMap($"{_procRoot}/{pid}/uid_map");
+                        ns.GidMap = ReadMap($"{_procRoot}/{pid}/gid_map");
+                    }
                 }
+                if (ns.Type == NamespaceType.Net && nsid is not null) ns.NetNsId = nsid.Query(fd);
+            }
+            catch (NativeException e)
+            {
+                log?.Invoke($"Cannot describe {ns}: {e.Message}");
             }
         }
 
