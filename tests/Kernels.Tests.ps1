@@ -60,7 +60,7 @@ BeforeAll {
     }
 }
 
-Describe 'Get-NamespaceFeature' -Tag KernelSmoke {
+Describe 'Get-NamespaceFeature' -Tag 'KernelSmoke' {
     It 'writes every feature, oldest first, each with what NsPS does without it' {
         $f = @(Get-NamespaceFeature)
         $f.Count | Should -BeGreaterOrEqual 9
@@ -121,7 +121,7 @@ Describe 'Get-NamespaceFeature' -Tag KernelSmoke {
     }
 }
 
-Describe 'Without NS_GET_ID (before Linux 6.18)' -Tag KernelSmoke {
+Describe 'Without NS_GET_ID (before Linux 6.18)' -Tag 'KernelSmoke' {
     It 'lists namespaces without UniqueId and knows them by device and inode' {
         $r = Invoke-Without 'ns_get_id' {
             $all = @(Get-Namespace)
@@ -238,7 +238,7 @@ Describe 'Without pidfds (before Linux 5.4)' {
     }
 }
 
-Describe 'Without setns on a pidfd (before Linux 5.8)' -Tag KernelSmoke {
+Describe 'Without setns on a pidfd (before Linux 5.8)' -Tag 'KernelSmoke' {
     It 'joins the kinds one by one, as root' -Skip:(-not $IsRoot) -Tag 'SkipBecause: entering another process namespaces needs root here' {
         $iso = Start-Isolated
         try {
@@ -272,7 +272,7 @@ Describe 'Without setns on a pidfd (before Linux 5.8)' -Tag KernelSmoke {
     }
 }
 
-Describe 'Without close_range (before Linux 5.9)' -Tag KernelSmoke {
+Describe 'Without close_range (before Linux 5.9)' -Tag 'KernelSmoke' {
     It 'the launcher still closes what it inherited' {
         $r = Invoke-Without 'close_range' -Shell 'exec 7</etc/hostname' {
             [pscustomobject]@{

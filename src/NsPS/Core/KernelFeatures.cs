@@ -67,6 +67,10 @@ namespace NsPS.Core
                 "Namespace.UniqueId; Set-IdMap knows a user namespace again by it",
                 "UniqueId is empty, and namespaces are known by device and inode, checked again before every use",
                 () => (KernelProbe.NsGetId(), null)),
+            new(Feature.ListNamespaces, "Listing every namespace", "listns, open_by_handle_at on nsfs file handles", new Version(6, 19),
+                "Get-Namespace also lists the namespaces that no process, descriptor or mount it can read holds (a user namespace kept only by what it owns, one held by a process the caller cannot read)",
+                "Get-Namespace lists what the /proc walk finds: processes, threads, descriptors and nsfs mounts",
+                () => (ListNs.Available, ListNs.Available || ListNs.ProbeErrno == Errno.ENOSYS ? null : "listns: " + Errno.Text(ListNs.ProbeErrno))),
         };
 
         private static readonly Dictionary<Feature, KernelFeature> Known = new();
