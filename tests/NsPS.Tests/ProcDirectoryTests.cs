@@ -7,6 +7,11 @@ using Xunit;
 
 namespace NsPS.Tests;
 
+/// <summary>
+/// Listings of /proc, among them this process's own descriptors, which other test classes open and close
+/// while they run: so these tests run alone.
+/// </summary>
+[Collection(nameof(ProcDirectoryTests))]
 public class ProcDirectoryTests
 {
     [Theory]
@@ -61,4 +66,10 @@ public class ProcDirectoryTests
         }
         finally { Sys.Close(fd); }
     }
+}
+
+/// <summary>The collection of <see cref="ProcDirectoryTests"/>: run while no other test class runs.</summary>
+[CollectionDefinition(nameof(ProcDirectoryTests), DisableParallelization = true)]
+public sealed class ProcDirectoryTestsCollection
+{
 }
