@@ -33,7 +33,7 @@ AfterAll {
 }
 
 Describe 'New-Namespace' {
-    Context 'the demos, as root' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
+    Context 'the demos, as root' -Skip:(-not $IsRoot) -Tag 'KernelSmoke', 'SkipBecause: needs root' {
         It 'PID: a new pid namespace with a fresh /proc, where the holder is PID 1 and nothing of the host is seen' {
             $hostProc = Get-Content /proc/self/mountinfo | Where-Object { ($_ -split ' ')[4] -eq '/proc' }
             $hostInit = Get-Content /proc/1/comm
@@ -149,7 +149,7 @@ Describe 'New-Namespace' {
         }
     }
 
-    Context 'the demos, as a plain user' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root to run a plain user with setpriv' {
+    Context 'the demos, as a plain user' -Skip:(-not $IsRoot) -Tag 'KernelSmoke', 'SkipBecause: needs root to run a plain user with setpriv' {
         BeforeAll {
             $script:Sandbox = New-UserSandbox
         }
@@ -394,7 +394,7 @@ Describe 'New-Namespace' {
 }
 
 Describe 'Remove-Namespace' {
-    It 'removes a whole set, once, from any of its namespaces' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
+    It 'removes a whole set, once, from any of its namespaces' -Skip:(-not $IsRoot) -Tag 'KernelSmoke', 'SkipBecause: needs root' {
         $set = New-Namespace -Type Net, Uts, Pid
         $h = $set[0].HolderPid
         $set | Remove-Namespace
