@@ -23,7 +23,8 @@ param(
     [Parameter(Mandatory)] [string] $CachePath,
     [Parameter(Mandatory)] [string] $ResultPath,
     [string] $Tag = 'KernelSmoke',
-    # The Pester files or folders to look in for tagged tests, comma-separated full paths.
+    # The Pester files or folders to look in for tagged tests, comma-separated full paths; of a folder, only
+    # the *.Tests.ps1 files that name the tag run (a file there without it would only report "ran no test").
     [Parameter(Mandatory)] [string] $TestPath,
     [int] $TimeoutMinutes = 90,
     [int] $MemoryMiB = 6144,
@@ -149,11 +150,19 @@ function ConvertTo-ShellWord([string] $Text) { "'" + $Text.Replace("'", "'\''") 
 # What the guest runs in its root: the Pester run with this pwsh, as root, from the repository.
 function Get-RunScript {
     $pwsh = @([Environment]::ProcessPath) + @(if ((Split-Path ([Environment]::ProcessPath) -Leaf) -match '^dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+    $tests = @($TestPath -split ',' | Where-Object { $_ } | ForEach-Object {
+            if (Test-Path $_ -PathType Container) {
+                Get-ChildItem $_ -Recurse -Filter '*.Tests.ps1' | Where-Object { Select-String -LiteralPath $_.FullName -SimpleMatch "'$Tag'" -Quiet } | ForEach-Object FullName
+            }
+            else { $_ }
+        })
+    if (-not $tests) { throw "No Pester file in $TestPath has a test tagged $Tag." }
     $command = if ($GuestCommand) { $GuestCommand } else {
         $pester = @($pwsh) + @('-NoProfile', '-NonInteractive', '-File', (Join-Path $RepoRoot 'src/build/Invoke-PesterRun.ps1'),
-            '-PesterPath', $PesterPath, '-TestPath', $TestPath, '-Tag', $Tag,
+            '-PesterPath', $PesterPath, '-TestPath', ($tests -join ','), '-Tag', $Tag,
             '-SummaryPath', '/run/kernelcheck/pester.json', '-ResultPath', '/run/kernelcheck/pester.xml')
-        ($pester | ForEach-Object { ConvertTo-ShellWord $_ }) -join ' '
+        # No terminal, as under CI (and no progress bars on the console).
+        (($pester | ForEach-Object { ConvertTo-ShellWord $_ }) -join ' ') + ' </dev/null 2>&1 | cat'
     }
     @"
 export HOME=/root USER=root LOGNAME=root TERM=dumb LANG=C.UTF-8
