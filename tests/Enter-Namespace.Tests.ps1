@@ -177,7 +177,7 @@ Describe 'Enter-Namespace' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         }
     }
 
-    Context 'targets' {
+    Context 'targets' -Tag 'KernelSmoke' {
         It 'enters the namespaces of a process with -ProcessId and -Type' {
             $Set | Enter-Namespace -FilePath hostname | Should -Be 'nsps-inside'
             Enter-Namespace -ProcessId $Set[0].HolderPid -Type Uts -FilePath hostname | Should -Be 'nsps-inside'

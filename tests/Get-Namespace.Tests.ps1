@@ -59,7 +59,7 @@ public static class NsPSTestKernel {
     public static bool AnswersNsGetId() {
         int fd = open("/proc/self/ns/net", 0x80000); // O_RDONLY | O_CLOEXEC
         if (fd < 0) throw new System.ComponentModel.Win32Exception();
-        try { ulong id; return ioctl(fd, 0x8008b705UL, out id) == 0 && id != 0; } // _IOR(0xb7, 0x5, __u64)
+        try { ulong id; return ioctl(fd, 0x8008b70dUL, out id) == 0 && id != 0; } // _IOR(NSIO 0xb7, 13, __u64)
         finally { close(fd); }
     }
 }
