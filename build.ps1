@@ -20,12 +20,13 @@
              imports and lists namespaces.
     Analyze: the .NET analyzers (recommended level, every finding an error) on src/NsPS, and cppcheck
              and clang-tidy on the launcher; fails listing every finding.
-    KernelCheck: (Build) runs the Pester tests tagged KernelSmoke (or those of -TestPath) as root and as a
-             plain user on Debian 12's stock 6.1 kernel, in qemu without KVM (TCG): apt-get installs
-             qemu-system-x86 and busybox-static, and downloads the kernel package into out/kernelcheck
-             (unpacked there, never installed). The guest sees this machine's root read-only under a
-             memory overlay and uses its dotnet, pwsh, Pester and out/NsPS; it needs no network. Ends with
-             the same "N passed, N failed, N skipped" line as Test; takes about N minutes (90 at most).
+    KernelCheck: (Build) runs the Pester tests tagged KernelSmoke (of -TestPath's files, if given), as root
+             and as a plain user, on Debian 12's stock 6.1 kernel in qemu without KVM (TCG), through
+             src/build/KernelCheck.ps1: apt-get installs qemu-system-x86 and busybox-static, and downloads
+             the kernel package into out/kernelcheck (unpacked there, never installed). The guest sees
+             this machine's root read-only under a memory overlay and uses its dotnet, pwsh, Pester and
+             out/NsPS; it needs no network. Ends with the same "N passed, N failed, N skipped" line as
+             Test. Slow (about 25 minutes on 2 cores, 90 at most), so not part of CI.
     A failing step stops the script with a non-zero exit code.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
@@ -200,8 +201,8 @@ function Write-TestSummary([object[]] $Parts) {
     if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
 }
 
-# The Pester tests tagged KernelSmoke (or -TestPath's) on Debian 12's stock 6.1 kernel in qemu (TCG), through
-# src/build/KernelCheck.ps1, which gets qemu, busybox and the kernel itself into out/kernelcheck.
+# The Pester tests tagged KernelSmoke (of -TestPath's files, if given) on Debian 12's stock 6.1 kernel in qemu
+# (TCG), through src/build/KernelCheck.ps1, which gets qemu, busybox and the kernel itself into out/kernelcheck.
 function Invoke-KernelCheck {
     $cache = Join-Path $out 'kernelcheck'
     $results = Join-Path $cache 'results'

@@ -43,17 +43,22 @@ function Test-Installed([string] $Package) {
     (dpkg-query -W -f '${Status}' $Package 2>$null) -eq 'install ok installed'
 }
 
+# The kernel package that linux-image-amd64 depends on, as apt knows it now ($null when apt has no list of it).
+function Get-KernelPackage {
+    apt-cache depends linux-image-amd64 2>$null | ForEach-Object {
+        if ($_ -match '^\s*Depends: (linux-image-\S+)$') { $Matches[1] }
+    } | Select-Object -First 1
+}
+
 # qemu-system-x86 and busybox-static on this machine, and the 6.1 kernel unpacked into the cache:
 # returns the kernel's folder (boot/vmlinuz-*, lib/modules/<release>).
 function Get-Prerequisite {
     $missing = @('qemu-system-x86', 'busybox-static' | Where-Object { -not (Test-Installed $_) })
     $kernels = Join-Path $CachePath 'kernel'
-    $package = (apt-cache depends linux-image-amd64 2>$null) -match '^\s*Depends: linux-image-\S+$' -replace '^\s*Depends: ', '' | Select-Object -First 1
+    $package = Get-KernelPackage
     if ($missing -or -not $package -or -not (Test-Path (Join-Path $kernels "$package/boot"))) {
         Invoke-Native apt-get update -qq
-        if (-not $package) {
-            $package = (apt-cache depends linux-image-amd64) -match '^\s*Depends: linux-image-\S+$' -replace '^\s*Depends: ', '' | Select-Object -First 1
-        }
+        $package = Get-KernelPackage
     }
     if ($missing) {
         $env:DEBIAN_FRONTEND = 'noninteractive'
@@ -187,7 +192,7 @@ New-Initramfs $initramfs $modules (Get-RunScript)
 
 $guestTimeout = [Math]::Max(60, $TimeoutMinutes * 60 - 60)
 $qemu = @(
-    '-accel', 'tcg,thread=multi', '-cpu', 'max', '-smp', '2', '-m', "$MemoryMiB", '-nographic', '-no-reboot',
+    '-accel', 'tcg,thread=multi', '-cpu', 'max', '-smp', '2', '-m', "$MemoryMiB", '-nographic', '-no-reboot', '-nic', 'none',
     '-kernel', $vmlinuz, '-initrd', $initramfs,
     '-append', "console=ttyS0 loglevel=4 panic=-1 kernelcheck.timeout=$guestTimeout",
     '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap',
