@@ -182,7 +182,9 @@ $command
 $kernel = Get-Prerequisite
 $release = (Get-ChildItem (Join-Path $kernel 'lib/modules') -Directory | Select-Object -First 1).Name
 $vmlinuz = Join-Path $kernel "boot/vmlinuz-$release"
-$modules = Resolve-Module (Join-Path $kernel "lib/modules/$release") 'virtio_pci', '9pnet_virtio', '9p', 'overlay'
+# 9p over virtio and overlayfs for the root; veth for the tests that make veth pairs (the guest's root has no
+# 6.1 modules and no modprobe for the kernel to load one on demand).
+$modules = Resolve-Module (Join-Path $kernel "lib/modules/$release") 'virtio_pci', '9pnet_virtio', '9p', 'overlay', 'veth'
 Write-Host "kernel $release; modules: $($modules.Name -join ', ')"
 
 if (Test-Path $ResultPath) { Remove-Item $ResultPath -Recurse -Force }
