@@ -20,6 +20,13 @@
              imports and lists namespaces.
     Analyze: the .NET analyzers (recommended level, every finding an error) on src/NsPS, and cppcheck
              and clang-tidy on the launcher; fails listing every finding.
+    KernelCheck: (Build) runs the Pester tests tagged KernelSmoke (of -TestPath's files, if given), as root
+             and as a plain user, on Debian 12's stock 6.1 kernel in qemu without KVM (TCG), through
+             src/build/KernelCheck.ps1: apt-get installs qemu-system-x86 and busybox-static, and downloads
+             the kernel package into out/kernelcheck (unpacked there, never installed). The guest sees
+             this machine's root read-only under a memory overlay and uses its dotnet, pwsh, Pester and
+             out/NsPS; it needs no network. Ends with the same "N passed, N failed, N skipped" line as
+             Test. Slow (about 25 minutes on 2 cores, 90 at most), so not part of CI.
     A failing step stops the script with a non-zero exit code.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
@@ -28,13 +35,13 @@
 #>
 [CmdletBinding()]
 param(
-    # One or more of Build, Test, Bench, Soak, Package, Analyze (also as one comma-separated argument).
+    # One or more of Build, Test, Bench, Soak, Package, Analyze, KernelCheck (also as one comma-separated argument).
     [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
-    # Pester tests to run (paths or file names under tests/); all by default.
+    # Pester tests to run (paths or file names under tests/); all by default (KernelCheck: those tagged KernelSmoke).
     [string[]] $TestPath
 )
 
@@ -140,25 +147,39 @@ function Invoke-Tests([string[]] $TestPath) {
     # Pester: the built module against the real kernel, in a fresh pwsh.
     $pester = Get-PesterModulePath
     $summary = Join-Path $results 'pester.json'
+    Invoke-Pwsh -File (Join-Path $root 'src/build/Invoke-PesterRun.ps1') `
+        -PesterPath $pester -TestPath (Resolve-TestPath $TestPath) -SummaryPath $summary -ResultPath (Join-Path $results 'pester.xml')
+    Write-TestSummary $xunit, (Read-PesterSummary 'Pester' $summary)
+}
+
+# The Pester files to run, comma-separated: paths or file names under tests/; all of tests/ by default.
+function Resolve-TestPath([string[]] $TestPath) {
     $paths = if ($TestPath) {
         $TestPath -split ',' | Where-Object { $_ } | ForEach-Object { if (Test-Path $_) { (Resolve-Path $_).Path } else { Join-Path $root "tests/$_" } }
     } else { @(Join-Path $root 'tests') }
-    Invoke-Pwsh -File (Join-Path $root 'src/build/Invoke-PesterRun.ps1') `
-        -PesterPath $pester -TestPath ($paths -join ",") -SummaryPath $summary -ResultPath (Join-Path $results 'pester.xml')
-    # No summary, or a run that found no test, counts as a failure.
-    $pesterRun = [pscustomobject]@{ Name = 'Pester'; Passed = 0; Failed = 1; Skipped = @(); Idle = @() }
-    if (Test-Path $summary) {
-        $s = Get-Content -Raw $summary | ConvertFrom-Json
+    $paths -join ','
+}
+
+# The summary src/build/Invoke-PesterRun.ps1 wrote. No summary, or a run that found no test, counts as a failure.
+function Read-PesterSummary([string] $Name, [string] $Path) {
+    $pesterRun = [pscustomobject]@{ Name = $Name; Passed = 0; Failed = 1; Skipped = @(); Idle = @() }
+    if (Test-Path $Path) {
+        $s = Get-Content -Raw $Path | ConvertFrom-Json
         if ($null -ne $s.Passed -and ([int]$s.Passed + [int]$s.Failed + @($s.Skipped).Count) -gt 0) {
             $pesterRun.Passed = [int]$s.Passed; $pesterRun.Failed = [int]$s.Failed
             $pesterRun.Skipped = @($s.Skipped); $pesterRun.Idle = @($s.Idle)
         }
     }
+    $pesterRun
+}
 
+# Lists each part's skipped tests and idle files, its counts, then one line "N passed, N failed, N skipped"
+# for all; exits 1 when a test failed or none passed.
+function Write-TestSummary([object[]] $Parts) {
     # What did not run is always listed, with the reason its test names. Under CI (root, no terminal)
     # a skip that names no reason, and a Pester file that ran no test, count as failed.
     $ci = $env:CI -eq 'true'
-    foreach ($part in $xunit, $pesterRun) {
+    foreach ($part in $Parts) {
         foreach ($t in $part.Skipped) {
             $why = if ($t.Reason) { $t.Reason } else { "no reason named$(if ($ci) { ': failed under CI' })" }
             Write-Host "skipped ($($part.Name)): $($t.Name) -- $why" -ForegroundColor Yellow
@@ -173,10 +194,22 @@ function Invoke-Tests([string[]] $TestPath) {
         }
         Write-Host "$($part.Name): $($part.Passed) passed, $($part.Failed) failed, $($part.Skipped.Count) skipped"
     }
-    $passed = $xunit.Passed + $pesterRun.Passed
-    $failed = $xunit.Failed + $pesterRun.Failed
-    Write-Host "$passed passed, $failed failed, $($xunit.Skipped.Count + $pesterRun.Skipped.Count) skipped"
+    $passed = ($Parts.Passed | Measure-Object -Sum).Sum
+    $failed = ($Parts.Failed | Measure-Object -Sum).Sum
+    $skipped = ($Parts | ForEach-Object { $_.Skipped.Count } | Measure-Object -Sum).Sum
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
     if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+}
+
+# The Pester tests tagged KernelSmoke (of -TestPath's files, if given) on Debian 12's stock 6.1 kernel in qemu
+# (TCG), through src/build/KernelCheck.ps1, which gets qemu, busybox and the kernel itself into out/kernelcheck.
+function Invoke-KernelCheck {
+    $cache = Join-Path $out 'kernelcheck'
+    $results = Join-Path $cache 'results'
+    $pester = Get-PesterModulePath
+    Invoke-Pwsh -File (Join-Path $root 'src/build/KernelCheck.ps1') -RepoRoot $root -PesterPath $pester `
+        -TestPath (Resolve-TestPath $TestPath) -CachePath $cache -ResultPath $results
+    Write-TestSummary @(Read-PesterSummary 'Pester (Linux 6.1)' (Join-Path $results 'pester.json'))
 }
 
 # out/NsPS.<version>.nupkg, installed and checked by src/build/New-Package.ps1 in a pwsh whose
@@ -246,6 +279,7 @@ $tasks = [ordered]@{
     }
     Package = @{ Needs = @('Build'); Run = { Invoke-Package } }
     Analyze = @{ Needs = @(); Run = { Invoke-Analysis } }
+    KernelCheck = @{ Needs = @('Build'); Run = { Invoke-KernelCheck } }
 }
 $Task = @($Task -split ',' | ForEach-Object Trim | Where-Object { $_ })
 foreach ($t in $Task) { if (-not $tasks.Contains($t)) { throw "-Task $t is not one of $($tasks.Keys -join ', ')." } }

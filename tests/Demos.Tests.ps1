@@ -168,7 +168,7 @@ BeforeAll {
     }
 }
 
-Describe 'The seed''s demos through the cmdlets' {
+Describe 'The seed''s demos through the cmdlets' -Tag 'KernelSmoke' {
     Context 'as root' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         BeforeAll {
             $script:Result = & $Demos

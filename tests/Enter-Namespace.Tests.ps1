@@ -16,7 +16,7 @@ Describe 'Enter-Namespace' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         if ($Set) { $Set | Remove-Namespace -ErrorAction Ignore }
     }
 
-    Context 'the demos, driven through Enter-Namespace' {
+    Context 'the demos, driven through Enter-Namespace' -Tag 'KernelSmoke' {
         It 'UTS: hostname inside' {
             $Set | Enter-Namespace -FilePath hostname | Should -Be 'nsps-inside'
             hostname | Should -Not -Be 'nsps-inside'
@@ -177,7 +177,7 @@ Describe 'Enter-Namespace' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
         }
     }
 
-    Context 'targets' {
+    Context 'targets' -Tag 'KernelSmoke' {
         It 'enters the namespaces of a process with -ProcessId and -Type' {
             $Set | Enter-Namespace -FilePath hostname | Should -Be 'nsps-inside'
             Enter-Namespace -ProcessId $Set[0].HolderPid -Type Uts -FilePath hostname | Should -Be 'nsps-inside'
@@ -287,7 +287,7 @@ Describe 'Enter-Namespace' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
     }
 }
 
-Describe 'Enter-Namespace as a plain user' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root to run a plain user with setpriv' {
+Describe 'Enter-Namespace as a plain user' -Skip:(-not $IsRoot) -Tag 'KernelSmoke', 'SkipBecause: needs root to run a plain user with setpriv' {
     BeforeAll {
         $script:Sandbox = New-UserSandbox
         $script:RootSet = New-Namespace -Type Uts, Net -Hostname root-only

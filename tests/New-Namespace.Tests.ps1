@@ -33,7 +33,7 @@ AfterAll {
 }
 
 Describe 'New-Namespace' {
-    Context 'the demos, as root' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
+    Context 'the demos, as root' -Skip:(-not $IsRoot) -Tag 'KernelSmoke', 'SkipBecause: needs root' {
         It 'PID: a new pid namespace with a fresh /proc, where the holder is PID 1 and nothing of the host is seen' {
             $hostProc = Get-Content /proc/self/mountinfo | Where-Object { ($_ -split ' ')[4] -eq '/proc' }
             $hostInit = Get-Content /proc/1/comm
@@ -119,10 +119,12 @@ Describe 'New-Namespace' {
         It 'Time: a boottime offset is visible in /proc/uptime inside' {
             $set = New-Namespace -Type Time -BoottimeOffset ([TimeSpan]::FromDays(10)) -MonotonicOffset ([TimeSpan]::FromHours(1))
             try {
+                # The host's uptime before and after bounds the one read inside (however long the reads take).
+                $before = [double]((Get-Content /proc/uptime) -split ' ')[0]
                 $inside = [double]((nsenter -t $set.HolderPid -T cat /proc/uptime) -split ' ')[0]
-                $outside = [double]((Get-Content /proc/uptime) -split ' ')[0]
-                ($inside - $outside) | Should -BeGreaterThan (10 * 86400 - 5)
-                ($inside - $outside) | Should -BeLessThan (10 * 86400 + 5)
+                $after = [double]((Get-Content /proc/uptime) -split ' ')[0]
+                $inside | Should -BeGreaterOrEqual ($before + 10 * 86400 - 1)
+                $inside | Should -BeLessOrEqual ($after + 10 * 86400 + 1)
                 (Get-Content "/proc/$($set.HolderPid)/timens_offsets") -join "`n" | Should -Match 'monotonic\s+3600\s+0'
             }
             finally { $set | Remove-Namespace }
@@ -149,7 +151,7 @@ Describe 'New-Namespace' {
         }
     }
 
-    Context 'the demos, as a plain user' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root to run a plain user with setpriv' {
+    Context 'the demos, as a plain user' -Skip:(-not $IsRoot) -Tag 'KernelSmoke', 'SkipBecause: needs root to run a plain user with setpriv' {
         BeforeAll {
             $script:Sandbox = New-UserSandbox
         }
@@ -213,16 +215,20 @@ Describe 'New-Namespace' {
                 $s = New-Namespace -Type Uts, Cgroup, Time -Hostname rootless -BoottimeOffset ([TimeSpan]::FromDays(2))
                 $h = $s[0].HolderPid
                 [pscustomobject]@{
-                    Types    = $s.Type -join ','
-                    Hostname = nsenter -t $h -U --preserve-credentials -u hostname
-                    Uptime   = [double]((nsenter -t $h -U --preserve-credentials -T cat /proc/uptime) -split ' ')[0] - [double]((Get-Content /proc/uptime) -split ' ')[0]
-                    Cgroup   = (Get-NsInode "/proc/$h/ns/cgroup") -ne (Get-NsInode /proc/self/ns/cgroup)
+                    Types        = $s.Type -join ','
+                    Hostname     = nsenter -t $h -U --preserve-credentials -u hostname
+                    UptimeBefore = [double]((Get-Content /proc/uptime) -split ' ')[0]
+                    Uptime       = [double]((nsenter -t $h -U --preserve-credentials -T cat /proc/uptime) -split ' ')[0]
+                    UptimeAfter  = [double]((Get-Content /proc/uptime) -split ' ')[0]
+                    Cgroup       = (Get-NsInode "/proc/$h/ns/cgroup") -ne (Get-NsInode /proc/self/ns/cgroup)
                 }
                 $s | Remove-Namespace
             } -Prelude 'function Get-NsInode([string] $Path) { [uint64](stat -L -c %i $Path) }'
             $r.Types | Should -Be 'Cgroup,Time,User,Uts'
             $r.Hostname | Should -Be 'rootless'
-            $r.Uptime | Should -BeGreaterThan (2 * 86400 - 5)
+            # The host's uptime before and after bounds the one read inside (however long the reads take).
+            $r.Uptime | Should -BeGreaterOrEqual ($r.UptimeBefore + 2 * 86400 - 1)
+            $r.Uptime | Should -BeLessOrEqual ($r.UptimeAfter + 2 * 86400 + 1)
             $r.Cgroup | Should -BeTrue
         }
 
@@ -394,7 +400,7 @@ Describe 'New-Namespace' {
 }
 
 Describe 'Remove-Namespace' {
-    It 'removes a whole set, once, from any of its namespaces' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
+    It 'removes a whole set, once, from any of its namespaces' -Skip:(-not $IsRoot) -Tag 'KernelSmoke', 'SkipBecause: needs root' {
         $set = New-Namespace -Type Net, Uts, Pid
         $h = $set[0].HolderPid
         $set | Remove-Namespace

@@ -21,7 +21,7 @@ Describe 'Rootless defaults' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root 
         Remove-Item "/tmp/nsps-$User" -Recurse -Force -ErrorAction Ignore
     }
 
-    It 'a plain user''s set gets a user namespace that maps root inside to the caller, and Enter-Namespace is root there' {
+    It 'a plain user''s set gets a user namespace that maps root inside to the caller, and Enter-Namespace is root there' -Tag 'KernelSmoke' {
         $r = Invoke-AsUser $Sandbox -Uid $User -Gid $User {
             $s = New-Namespace -Type Uts, Net
             try {

@@ -62,7 +62,7 @@ Describe 'New-NamespaceSession' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs ro
             $S.State | Should -Be 'Opened'
         }
 
-        It 'sees only lo, its own hostname and the holder as PID 1' {
+        It 'sees only lo, its own hostname and the holder as PID 1' -Tag 'KernelSmoke' {
             $r = Invoke-Command -Session $S {
                 [pscustomobject]@{
                     Links    = @([Net.NetworkInformation.NetworkInterface]::GetAllNetworkInterfaces().Name)
@@ -335,7 +335,7 @@ Remove-PSSession $s
             }
         }
 
-        It 'refuses a stale object with NsPS.NamespaceGone, quickly, and leaves nothing behind' {
+        It 'refuses a stale object with NsPS.NamespaceGone, quickly, and leaves nothing behind' -Tag 'KernelSmoke' {
             $set = New-Namespace -Type Uts, Net
             $set | Remove-Namespace
             $before = Get-SystemTrace
@@ -375,7 +375,7 @@ Describe 'New-NamespaceSession as a plain user' -Skip:(-not $IsRoot) -Tag 'SkipB
         if ($Sandbox) { Remove-Item $Sandbox -Recurse -Force }
     }
 
-    It 'opens a session into its own rootless set' {
+    It 'opens a session into its own rootless set' -Tag 'KernelSmoke' {
         $r = Invoke-AsUser $Sandbox {
             $set = New-Namespace -Type Uts, Net -Hostname mine -MapRootUser
             $s = $set | New-NamespaceSession

@@ -76,7 +76,7 @@ Describe 'NsPS.IdMap conversions in PowerShell' {
 }
 
 Describe 'Set-IdMap as root' -Skip:(-not $IsRoot) -Tag 'SkipBecause: needs root' {
-    Context 'writes the maps' {
+    Context 'writes the maps' -Tag 'KernelSmoke' {
         It 'maps several ranges from outside, exactly as asked' {
             $p = New-Holder
             Set-IdMap -ProcessId $p.Id -UidMap $Ranges -GidMap $Ranges -ErrorAction Stop | Should -BeNullOrEmpty
@@ -389,7 +389,7 @@ try {
         if ($UserName) { userdel $UserName 2>$null }
     }
 
-    It 'writes its own single id directly, setgroups deny first (-Helper Never)' {
+    It 'writes its own single id directly, setgroups deny first (-Helper Never)' -Tag 'KernelSmoke' {
         $r = Invoke-AsUser $Sandbox -Uid $Uid -Gid $Gid -KeepBoundingSet (New-UserScript @'
 Set-IdMap -ProcessId $h.Id -UidMap '0 @UID@ 1' -GidMap '0 @GID@ 1' -Helper Never -Verbose 4>&1 | ForEach-Object { "$_" }
 Get-Maps $h.Id
@@ -406,7 +406,7 @@ nsenter -t $h.Id -U --preserve-credentials id -u
         $r[-1] | Should -Be '0'
     }
 
-    It 'maps several ranges through newuidmap and newgidmap' -Skip:(-not $HasHelpers) -Tag 'SkipBecause: newuidmap and newgidmap are not installed (package uidmap)' {
+    It 'maps several ranges through newuidmap and newgidmap' -Skip:(-not $HasHelpers) -Tag 'KernelSmoke', 'SkipBecause: newuidmap and newgidmap are not installed (package uidmap)' {
         $r = Invoke-AsUser $Sandbox -Uid $Uid -Gid $Gid -KeepBoundingSet (New-UserScript @'
 Set-IdMap -ProcessId $h.Id -UidMap '0 @UID@ 1', '1 200000 1000', '1001 300000 500' -GidMap '0 @GID@ 1', '1 200000 1000' -Verbose 4>&1 | ForEach-Object { "$_" }
 Get-Maps $h.Id

@@ -16,7 +16,9 @@ param(
     [Parameter(Mandatory)] [string] $PesterPath,
     [Parameter(Mandatory)] [string[]] $TestPath,
     [Parameter(Mandatory)] [string] $SummaryPath,
-    [string] $ResultPath
+    [string] $ResultPath,
+    # Only the tests with one of these tags (and the blocks around them), as Invoke-Pester -Tag.
+    [string[]] $Tag
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $PesterPath -Force
@@ -24,6 +26,7 @@ $config = New-PesterConfiguration
 $config.Run.Path = @($TestPath -split ",")
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'
+if ($Tag) { $config.Filter.Tag = $Tag }
 if ($ResultPath) {
     $config.TestResult.Enabled = $true
     $config.TestResult.OutputFormat = 'NUnitXml'
