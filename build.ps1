@@ -26,7 +26,7 @@
              the kernel package into out/kernelcheck (unpacked there, never installed). The guest sees
              this machine's root read-only under a memory overlay and uses its dotnet, pwsh, Pester and
              out/NsPS; it needs no network. Ends with the same "N passed, N failed, N skipped" line as
-             Test. Slow (about 25 minutes on 2 cores, 90 at most), so not part of CI.
+             Test. Slow (about 21 minutes on 2 cores, 90 at most), so not part of CI.
     A failing step stops the script with a non-zero exit code.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
