@@ -16,21 +16,16 @@ BeforeAll {
     if ($LASTEXITCODE) { throw "cc tests/tools/without.c failed ($LASTEXITCODE)." }
 
     # Runs a script block in a fresh pwsh that imports the built module, on "a kernel without" the features
-    # named (comma-separated; '' for none), and returns its objects (errors included, as ErrorRecords).
-    # -Sandbox runs it as a plain user (uid 65534) from that sandbox. -Prefix goes before everything
-    # (e.g. a shell that opens a descriptor first).
+    # named (comma-separated), and returns its objects. -Sandbox runs it as a plain user (uid 65534) from that
+    # sandbox; -Shell runs a shell command first (e.g. one that opens a descriptor the pwsh inherits).
     function Invoke-Without([string] $Features, [scriptblock] $ScriptBlock, [string] $Sandbox, [string] $Shell) {
-        $module = if ($Sandbox) { Join-Path $Sandbox 'NsPS/NsPS.psd1' } else { $ModuleManifest }
-        $script = "Import-Module '$module'; `$r = & { $ScriptBlock } 2>&1; [System.Management.Automation.PSSerializer]::Serialize(@(`$r), 3)"
-        $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($script))
-        $exe = [Environment]::ProcessPath
-        $pwsh = if ($Sandbox) { @($exe, (Join-Path $Sandbox 'pwsh/pwsh.dll')) } else { @(Get-PwshCommand) }
-        $user = @(if ($Sandbox) { 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--', 'env', "HOME=$Sandbox/home", 'XDG_RUNTIME_DIR=', "DOTNET_CLI_HOME=$Sandbox/home" })
-        $filter = @(if ($Features) { $Without, $Features })
-        $argv = @($filter + $user + $pwsh + @('-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded))
-        $xml = if ($Shell) { & bash -c "$Shell; exec `"`$@`"" bash @argv } else { & $argv[0] @($argv | Select-Object -Skip 1) }
-        if ($LASTEXITCODE) { throw "The child pwsh (without '$Features') failed ($LASTEXITCODE): $xml" }
-        [System.Management.Automation.PSSerializer]::Deserialize(($xml -join "`n"))
+        $prefix = @($Without, $Features)
+        if ($Shell) { $prefix = @('bash', '-c', "$Shell; exec `"`$@`"", 'bash') + $prefix }
+        if ($Sandbox) {
+            Invoke-ChildObjects -Module (Join-Path $Sandbox 'NsPS/NsPS.psd1') -ScriptBlock $ScriptBlock -Prefix ($prefix + (Get-AsUserPrefix $Sandbox)) `
+                -Pwsh @([Environment]::ProcessPath, (Join-Path $Sandbox 'pwsh/pwsh.dll')) -What "The child pwsh (without '$Features') as uid 65534"
+        }
+        else { Invoke-ChildObjects -Module $ModuleManifest -ScriptBlock $ScriptBlock -Prefix $prefix -What "The child pwsh (without '$Features')" }
     }
 
     # A script block with words replaced by values (the child pwsh sees no variables of this one).

@@ -91,21 +91,33 @@ function New-UserSandbox {
     $dir
 }
 
-# Runs a script block in a pwsh as another user (setpriv drops every privilege) and returns its objects.
+# Runs a script block in a fresh pwsh that imports the module at $Module, started through $Prefix (a
+# command that execs its arguments, e.g. setpriv), and returns its objects (errors included, as
+# ErrorRecords). $Pwsh is the pwsh to run, as a command line.
+function Invoke-ChildObjects([string] $Module, [scriptblock] $ScriptBlock, [string[]] $Prefix = @(), [string[]] $Pwsh = @(Get-PwshCommand), [string] $Prelude = '', [string] $What = 'The child pwsh') {
+    $before = if ($Prelude) { "$Prelude; " } else { '' }
+    $script = "Import-Module '$Module'; $before`$r = & { $ScriptBlock } 2>&1; [System.Management.Automation.PSSerializer]::Serialize(@(`$r), 3)"
+    $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($script))
+    $argv = @($Prefix) + $Pwsh + @('-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded)
+    $xml = & $argv[0] @($argv | Select-Object -Skip 1)
+    if ($LASTEXITCODE) { throw "$What failed ($LASTEXITCODE): $xml" }
+    [System.Management.Automation.PSSerializer]::Deserialize(($xml -join "`n"))
+}
+
+# The command that runs what follows it as another user from a sandbox (setpriv drops every privilege).
 # -KeepBoundingSet keeps the full capability bounding set, as a plain user has it, so that the set-user-id
 # newuidmap and newgidmap work (emptying it disables them).
-function Invoke-AsUser([string] $Sandbox, [scriptblock] $ScriptBlock, [int] $Uid = 65534, [int] $Gid = 65534, [string] $Prelude = '', [switch] $KeepBoundingSet) {
-    $module = Join-Path $Sandbox 'NsPS/NsPS.psd1'
-    $before = if ($Prelude) { "$Prelude; " } else { '' }
-    $script = "Import-Module '$module'; $before`$r = & { $ScriptBlock } 2>&1; [System.Management.Automation.PSSerializer]::Serialize(@(`$r), 3)"
-    $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($script))
-    $exe = [Environment]::ProcessPath
+function Get-AsUserPrefix([string] $Sandbox, [int] $Uid = 65534, [int] $Gid = 65534, [switch] $KeepBoundingSet) {
     $bounding = @(if (-not $KeepBoundingSet) { '--bounding-set=-all' })
-    $xml = & setpriv --reuid=$Uid --regid=$Gid --clear-groups --inh-caps=-all @bounding -- `
-        env "HOME=$Sandbox/home" "XDG_RUNTIME_DIR=" "DOTNET_CLI_HOME=$Sandbox/home" `
-        $exe (Join-Path $Sandbox 'pwsh/pwsh.dll') -NoProfile -NonInteractive -EncodedCommand $encoded
-    if ($LASTEXITCODE) { throw "The child pwsh as uid $Uid failed ($LASTEXITCODE): $xml" }
-    [System.Management.Automation.PSSerializer]::Deserialize(($xml -join "`n"))
+    @('setpriv', "--reuid=$Uid", "--regid=$Gid", '--clear-groups', '--inh-caps=-all') + $bounding + @('--',
+        'env', "HOME=$Sandbox/home", 'XDG_RUNTIME_DIR=', "DOTNET_CLI_HOME=$Sandbox/home")
+}
+
+# Runs a script block in a pwsh as another user and returns its objects.
+function Invoke-AsUser([string] $Sandbox, [scriptblock] $ScriptBlock, [int] $Uid = 65534, [int] $Gid = 65534, [string] $Prelude = '', [switch] $KeepBoundingSet) {
+    Invoke-ChildObjects -Module (Join-Path $Sandbox 'NsPS/NsPS.psd1') -ScriptBlock $ScriptBlock -Prelude $Prelude `
+        -Prefix (Get-AsUserPrefix $Sandbox -Uid $Uid -Gid $Gid -KeepBoundingSet:$KeepBoundingSet) `
+        -Pwsh @([Environment]::ProcessPath, (Join-Path $Sandbox 'pwsh/pwsh.dll')) -What "The child pwsh as uid $Uid"
 }
 
 # Runs a script in a new pwsh (a new session) and returns its output lines, its error stream merged in

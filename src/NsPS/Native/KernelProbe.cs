@@ -19,11 +19,7 @@ namespace NsPS.Native
         [DllImport("libc", SetLastError = true)] private static extern int setns(int fd, int nstype);
 
         /// <summary>The kernel's release, as uname -r prints it.</summary>
-        public static string Release()
-        {
-            try { return File.ReadAllText("/proc/sys/kernel/osrelease").Trim(); }
-            catch (IOException) { return RuntimeInformation.OSDescription; }
-        }
+        public static string Release() => Sysctl("/proc/sys/kernel/osrelease") ?? RuntimeInformation.OSDescription;
 
         /// <summary>Whether /proc/self/ns has the link of a kind (cgroup: Linux 4.6, time: 5.6).</summary>
         public static bool HasKind(string linkName) => Sys.TryStat(Sys.CPath("/proc/self/ns/" + linkName), out _) == 0;
