@@ -1,5 +1,4 @@
 using System;
-using System.IO;
 using System.Runtime.InteropServices;
 using static NsPS.Native.Libc;
 
@@ -15,8 +14,6 @@ namespace NsPS.Native
     {
         // CLONE_NEWUTS | CLONE_NEWNET: two kinds, so that only the pidfd form of setns can take them.
         private const int TwoKinds = 0x04000000 | 0x40000000;
-
-        [DllImport("libc", SetLastError = true)] private static extern int setns(int fd, int nstype);
 
         /// <summary>The kernel's release, as uname -r prints it.</summary>
         public static string Release() => Sysctl("/proc/sys/kernel/osrelease") ?? RuntimeInformation.OSDescription;
@@ -80,7 +77,7 @@ namespace NsPS.Native
             using (pidfd)
             {
                 if (setns(pidfd.Value, TwoKinds) == 0) return true;
-                return Marshal.GetLastPInvokeError() != Errno.EINVAL;
+                return errno != Errno.EINVAL;
             }
         }
 
@@ -99,10 +96,7 @@ namespace NsPS.Native
             return setting is null;
         }
 
-        private static string? Sysctl(string path)
-        {
-            try { return File.ReadAllText(path).Trim(); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
-        }
+        private static string? Sysctl(string path) =>
+            Sys.TryReadAll(Sys.CPath(path), out _) is byte[] text ? System.Text.Encoding.ASCII.GetString(text).Trim() : null;
     }
 }

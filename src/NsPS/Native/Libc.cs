@@ -47,6 +47,7 @@ namespace NsPS.Native
 
         public static int ioctl(int fd, int request, void* arg) => ioctl_(fd, (nuint)(uint)request, arg);
         [DllImport(C, SetLastError = true)] public static extern int kill(int pid, int sig);
+        [DllImport(C, SetLastError = true)] public static extern int setns(int fd, int nstype);
         [DllImport(C, SetLastError = true)] public static extern int isatty(int fd);
         [DllImport(C, SetLastError = true)] public static extern long syscall(long number, long a, long b);
         [DllImport(C, SetLastError = true)] public static extern long syscall(long number, long a, long b, long c);
